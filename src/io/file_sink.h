@@ -1,0 +1,74 @@
+// FileSink: the Sink that appends to files under a LogRoot, with one or more
+// writer threads. Each file belongs to the writer picked by the hash of its
+// key, so file state needs no lock. With a null root it is the null sink
+// (-sink null): everything but opening and writing files.
+//
+// Thread contract: thread-safe.
+//
+// Backpressure: Submit() adds a request's bytes to queued_bytes and refuses it
+// with RESOURCE_EXHAUSTED when that would pass max_queued_bytes; writers
+// subtract the bytes of each chunk they complete. Memory for queued lines is
+// thus bounded by max_queued_bytes plus one request. Every refusal is counted.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "file_writer.h"
+#include "log_root.h"
+#include "sink.h"
+#include "writer_thread.h"
+
+namespace logscribe {
+
+// Which FileWriter the writer threads use. Default: kAuto.
+enum class WriterKind { kAuto, kUring, kWritev };
+
+struct FileSinkOptions {
+  // Writer threads. Default: 1.
+  int writer_threads = 1;
+  // Bound on bytes submitted but not yet completed. Default: 256 MiB.
+  uint64_t max_queued_bytes = 256ull << 20;
+  // Open descriptors across all writers. Default: 1024.
+  size_t max_open_files = 1024;
+  AckMode ack = AckMode::kWritten;
+  WriterKind writer = WriterKind::kAuto;
+  // Ring entries per io_uring writer. Default: 64.
+  unsigned uring_depth = 64;
+  WriterOptions per_writer;  // max_open_files and sync are derived from the above
+};
+
+class FileSink final : public Sink {
+ public:
+  // `root` null: the null sink. `root` must outlive the sink. Fails with one
+  // sentence when -writer uring was asked for and io_uring is unusable.
+  static Status Create(const LogRoot* root, const FileSinkOptions& options,
+                       std::unique_ptr<FileSink>* out);
+  ~FileSink() override;
+
+  Status Submit(std::vector<std::unique_ptr<FileChunk>> chunks, uint64_t bytes,
+                Completion* completion) override;
+  bool Drain(std::chrono::milliseconds timeout) override;
+  void Stop() override;
+  SinkStats Stats() const override;
+
+  // "io_uring", "writev" or "null", and why io_uring is not used (empty if it is
+  // or was not wanted).
+  const std::string& writer_name() const { return writer_name_; }
+  const std::string& fallback_reason() const { return fallback_reason_; }
+
+ private:
+  FileSink(const FileSinkOptions& options) : options_(options) {}
+
+  const FileSinkOptions options_;
+  std::string writer_name_;
+  std::string fallback_reason_;
+  WriterCounters counters_;
+  std::atomic<uint64_t> refused_{0};
+  std::atomic<bool> stopped_{false};
+  std::vector<std::unique_ptr<WriterThread>> writers_;
+};
+
+}  // namespace logscribe

@@ -1,0 +1,69 @@
+// LogFile: one log as its writer thread sees it: descriptor, size in memory,
+// place in the open-file LRU, and the chunks of the current round.
+//
+// Thread contract: writer thread only.
+#pragma once
+
+#include <sys/uio.h>
+
+#include <chrono>
+#include <cstdint>
+#include <list>
+#include <string>
+#include <vector>
+
+#include "file_chunk.h"
+#include "log_root.h"
+#include "status.h"
+
+namespace logscribe {
+
+class LogFile {
+ public:
+  // `root` null means the null sink: nothing is opened, renamed or written.
+  LogFile(std::string key, const LogRoot* root) : key_(std::move(key)), root_(root) {}
+  ~LogFile() { Close(); }
+  LogFile(const LogFile&) = delete;
+  LogFile& operator=(const LogFile&) = delete;
+
+  Status Open();
+  void Close();
+  bool is_open() const { return open_; }
+
+  // Renames the current file aside and starts an empty one. The caller makes
+  // sure no write to it is in flight.
+  Status Rotate(std::chrono::system_clock::time_point now);
+
+  // Cuts the file back to `size` after a failed append, so no torn line stays.
+  void TruncateTo(uint64_t size);
+
+  const std::string& key() const { return key_; }
+  int fd() const { return fd_; }
+  uint64_t size() const { return size_; }
+  void AddSize(uint64_t n) { size_ += n; }
+
+  // --- state of one writer round, owned by WriterThread ----------------------
+  struct Segment {
+    bool rotate_before = false;     // rotate the file before this append
+    std::vector<struct iovec> iov;  // at most kMaxIov entries
+    uint64_t bytes = 0;
+  };
+  std::vector<FileChunk*> chunks;         // this round's chunks, in queue order
+  std::vector<uint32_t> chunk_last_segment;  // index of the segment that ends each chunk
+  std::vector<Segment> segments;          // [0, segment_count) in use this round
+  size_t segment_count = 0;
+  size_t failed_at = SIZE_MAX;            // first failed segment, SIZE_MAX when none
+  Status error;                           // why, when failed_at is set
+  bool deferred = false;                  // chunks wait for the next round (open-file cap)
+  std::list<LogFile*>::iterator lru_pos;  // valid while in_lru
+  bool in_lru = false;
+
+ private:
+  const std::string key_;
+  const LogRoot* const root_;
+  int fd_ = -1;
+  bool open_ = false;
+  uint64_t size_ = 0;
+};
+
+}  // namespace logscribe

@@ -1,0 +1,242 @@
+#include "log_root.h"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "file_key.h"
+
+namespace logscribe {
+namespace {
+
+long Openat2(int dirfd, const char* path, uint64_t flags, uint64_t mode, uint64_t resolve) {
+  struct open_how how;
+  std::memset(&how, 0, sizeof how);
+  how.flags = flags;
+  how.mode = mode;
+  how.resolve = resolve;
+  return ::syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+}
+
+constexpr uint64_t kResolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+
+bool KernelHasOpenat2(int root_fd) {
+  const long fd = Openat2(root_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC, 0, kResolve);
+  if (fd >= 0) {
+    ::close(static_cast<int>(fd));
+    return true;
+  }
+  return errno != ENOSYS && errno != EPERM;  // EPERM: a seccomp filter that refuses it
+}
+
+// mkdir -p for the root itself (not beneath anything: the operator chose it).
+Status MakeRootDirs(const std::string& path, mode_t mode) {
+  std::string prefix;
+  size_t pos = 0;
+  while (pos <= path.size()) {
+    size_t end = path.find('/', pos);
+    if (end == std::string::npos) end = path.size();
+    prefix = path.substr(0, end);
+    pos = end + 1;
+    if (prefix.empty()) continue;
+    if (::mkdir(prefix.c_str(), mode) != 0 && errno != EEXIST) {
+      return Status::FromErrno(errno, "cannot create log root directory " + prefix);
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+LogRoot::LogRoot(std::string path, int fd, mode_t dir_mode, mode_t file_mode, bool has_openat2)
+    : path_(std::move(path)), root_fd_(fd), dir_mode_(dir_mode), file_mode_(file_mode),
+      has_openat2_(has_openat2) {}
+
+LogRoot::~LogRoot() { ::close(root_fd_); }
+
+Status LogRoot::Open(const std::string& path, mode_t dir_mode, mode_t file_mode,
+                     std::unique_ptr<LogRoot>* out) {
+  if (path.empty()) return Status::InvalidArgument("the log root (-path) must not be empty");
+  if (Status s = MakeRootDirs(path, dir_mode); !s.ok()) return s;
+  const int fd = ::open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Status::FromErrno(errno, "cannot open log root " + path);
+  // Prove the root writable now rather than on the first request.
+  const std::string probe = ".logscribe-probe-" + std::to_string(::getpid());
+  const int pfd = ::openat(fd, probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (pfd < 0) {
+    const int err = errno;
+    ::close(fd);
+    return Status::FromErrno(err, "log root " + path + " is not writable");
+  }
+  ::close(pfd);
+  ::unlinkat(fd, probe.c_str(), 0);
+  out->reset(new LogRoot(path, fd, dir_mode, file_mode, KernelHasOpenat2(fd)));
+  return Status::Ok();
+}
+
+Status LogRoot::OpenDir(std::string_view dir, bool create, int* dirfd) const {
+  if (dir.empty()) {
+    *dirfd = ::fcntl(root_fd_, F_DUPFD_CLOEXEC, 0);
+    if (*dirfd < 0) return Status::FromErrno(errno, "cannot open log root");
+    return Status::Ok();
+  }
+  const std::string dir_str(dir);
+  if (has_openat2_) {
+    const long fd = Openat2(root_fd_, dir_str.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC, 0, kResolve);
+    if (fd >= 0) {
+      *dirfd = static_cast<int>(fd);
+      return Status::Ok();
+    }
+    if (errno != ENOENT || !create) return Status::FromErrno(errno, "cannot open directory " + dir_str);
+  }
+  // Walk one component at a time; O_NOFOLLOW | O_DIRECTORY refuses symlinks.
+  int cur = root_fd_;
+  size_t pos = 0;
+  while (pos < dir.size()) {
+    size_t end = dir.find('/', pos);
+    if (end == std::string_view::npos) end = dir.size();
+    const std::string component(dir.substr(pos, end - pos));
+    pos = end + 1;
+    bool made = false;
+    if (create) {
+      if (::mkdirat(cur, component.c_str(), dir_mode_) == 0) made = true;
+      else if (errno != EEXIST) {
+        const int err = errno;
+        if (cur != root_fd_) ::close(cur);
+        return Status::FromErrno(err, "cannot create directory " + dir_str);
+      }
+    }
+    const int next = ::openat(cur, component.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    const int err = errno;
+    if (cur != root_fd_) ::close(cur);
+    if (next < 0) {
+      if (err == ELOOP) {
+        return Status::InvalidArgument("path: " + dir_str + " leads through a symlink");
+      }
+      return Status::FromErrno(err, "cannot open directory " + dir_str);
+    }
+    if (made) ::fchmod(next, dir_mode_);  // mkdirat's mode is cut by the umask
+    cur = next;
+  }
+  *dirfd = cur;
+  return Status::Ok();
+}
+
+Status LogRoot::OpenForAppend(std::string_view key, int* fd_out, uint64_t* size) const {
+  const std::string rel = std::string(key) + ".log";
+  constexpr int kFlags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW;
+  int fd = -1;
+  bool created = false;
+  if (has_openat2_) {
+    long r = Openat2(root_fd_, rel.c_str(), kFlags, 0, kResolve);
+    if (r < 0 && errno == ENOENT) {
+      // The file or a directory is missing: make the directories, then create
+      // the file exclusively so its mode can be set exactly once.
+      int dirfd;
+      if (Status s = OpenDir(KeyDir(key), /*create=*/true, &dirfd); !s.ok()) return s;
+      ::close(dirfd);
+      r = Openat2(root_fd_, rel.c_str(), kFlags | O_CREAT | O_EXCL, file_mode_, kResolve);
+      if (r >= 0) created = true;
+      else if (errno == EEXIST) r = Openat2(root_fd_, rel.c_str(), kFlags, 0, kResolve);
+    }
+    if (r < 0) {
+      if (errno == EXDEV || errno == ELOOP) {
+        return Status::InvalidArgument("path: " + rel + " resolves outside the log root");
+      }
+      return Status::FromErrno(errno, "cannot open " + rel);
+    }
+    fd = static_cast<int>(r);
+  } else {
+    int dirfd;
+    if (Status s = OpenDir(KeyDir(key), /*create=*/true, &dirfd); !s.ok()) return s;
+    const std::string name = std::string(KeyFilename(key)) + ".log";
+    fd = ::openat(dirfd, name.c_str(), kFlags);
+    if (fd < 0 && errno == ENOENT) {
+      fd = ::openat(dirfd, name.c_str(), kFlags | O_CREAT | O_EXCL, file_mode_);
+      if (fd >= 0) created = true;
+      else if (errno == EEXIST) fd = ::openat(dirfd, name.c_str(), kFlags);
+    }
+    const int err = errno;
+    ::close(dirfd);
+    if (fd < 0) {
+      if (err == ELOOP) return Status::InvalidArgument("path: " + rel + " is a symlink");
+      return Status::FromErrno(err, "cannot open " + rel);
+    }
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return Status::FromErrno(err, "cannot stat " + rel);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Status::InvalidArgument("path: " + rel + " is not a regular file");
+  }
+  if (created) ::fchmod(fd, file_mode_);  // the umask may have cut the mode
+  *fd_out = fd;
+  *size = static_cast<uint64_t>(st.st_size);
+  return Status::Ok();
+}
+
+Status LogRoot::Rotate(std::string_view key, std::chrono::system_clock::time_point now,
+                       std::string* rotated_name) const {
+  int dirfd;
+  if (Status s = OpenDir(KeyDir(key), /*create=*/false, &dirfd); !s.ok()) return s;
+  const std::string filename(KeyFilename(key));
+  const std::string current = filename + ".log";
+  Status result = Status::Internal("rotation of " + std::string(key) + " found no free name");
+  for (int counter = 0; counter < 10000; ++counter) {
+    std::string target = RotatedName(filename, now, counter);
+    if (::renameat2(dirfd, current.c_str(), dirfd, target.c_str(), RENAME_NOREPLACE) == 0) {
+      *rotated_name = std::move(target);
+      result = Status::Ok();
+      break;
+    }
+    if (errno == EEXIST) continue;
+    if (errno == EINVAL) {
+      // A filesystem without RENAME_NOREPLACE: check, then rename. Only this
+      // writer thread rotates this file, so the check holds.
+      if (::faccessat(dirfd, target.c_str(), F_OK, AT_SYMLINK_NOFOLLOW) == 0) continue;
+      if (::renameat(dirfd, current.c_str(), dirfd, target.c_str()) == 0) {
+        *rotated_name = std::move(target);
+        result = Status::Ok();
+        break;
+      }
+    }
+    result = Status::FromErrno(errno, "cannot rotate " + std::string(key) + ".log");
+    break;
+  }
+  ::close(dirfd);
+  return result;
+}
+
+std::string RotatedName(std::string_view filename, std::chrono::system_clock::time_point when,
+                        int counter) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch()).count();
+  const time_t secs = static_cast<time_t>(ms / 1000);
+  struct tm tm;
+  ::gmtime_r(&secs, &tm);
+  char stamp[48];
+  std::snprintf(stamp, sizeof stamp, "%04d%02d%02dT%02d%02d%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms % 1000));
+  std::string name(filename);
+  name += '-';
+  name += stamp;
+  if (counter > 0) {
+    name += '-';
+    name += std::to_string(counter);
+  }
+  name += ".log";
+  return name;
+}
+
+}  // namespace logscribe

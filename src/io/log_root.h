@@ -1,0 +1,67 @@
+// LogRoot: the directory under which every log lives, and the only way the
+// scribe opens, creates or renames anything.
+//
+// Thread contract: thread-safe after Open(); every method is const and works
+// through the root's directory descriptor.
+//
+// Nothing is reached through a symlink that leaves the root: files are opened
+// with openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS) where the kernel has it,
+// else by walking the directories with O_NOFOLLOW (which refuses every symlink
+// on the way). Directories are created with -dir-mode, files with -file-mode,
+// whatever the process umask.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "status.h"
+
+namespace logscribe {
+
+class LogRoot {
+ public:
+  // Creates `path` (and parents) when missing, opens it and proves it writable
+  // by creating and removing a probe file. The error is one sentence.
+  static Status Open(const std::string& path, mode_t dir_mode, mode_t file_mode,
+                     std::unique_ptr<LogRoot>* out);
+  ~LogRoot();
+  LogRoot(const LogRoot&) = delete;
+  LogRoot& operator=(const LogRoot&) = delete;
+
+  // Opens <root>/<key>.log for appending, creating it and its directories when
+  // needed. *size is the file's current length.
+  Status OpenForAppend(std::string_view key, int* fd, uint64_t* size) const;
+
+  // Renames <root>/<key>.log to RotatedName(filename, now, n) with the first
+  // n >= 0 whose name is free; never replaces an existing file.
+  Status Rotate(std::string_view key, std::chrono::system_clock::time_point now,
+                std::string* rotated_name) const;
+
+  const std::string& path() const { return path_; }
+  bool uses_openat2() const { return has_openat2_; }
+
+ private:
+  LogRoot(std::string path, int fd, mode_t dir_mode, mode_t file_mode, bool has_openat2);
+
+  // Opens the directory `dir` (relative, canonical) beneath the root as an
+  // O_PATH descriptor, creating missing components when `create`.
+  Status OpenDir(std::string_view dir, bool create, int* dirfd) const;
+
+  const std::string path_;
+  const int root_fd_;
+  const mode_t dir_mode_;
+  const mode_t file_mode_;
+  const bool has_openat2_;
+};
+
+// "<filename>-<UTC YYYYMMDDTHHMMSS.mmm>Z.log", with "-<n>" before ".log" when
+// n > 0. Names of one file sort by time.
+std::string RotatedName(std::string_view filename, std::chrono::system_clock::time_point when,
+                        int counter);
+
+}  // namespace logscribe

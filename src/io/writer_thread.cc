@@ -1,0 +1,335 @@
+#include "writer_thread.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <iterator>
+#include <mutex>
+
+namespace logscribe {
+namespace {
+
+constexpr size_t kMaxChunksPerRound = 1024;
+constexpr auto kIdleWait = std::chrono::milliseconds(50);
+
+std::mutex console_mu;  // one writer's echo is not interleaved with another's
+
+}  // namespace
+
+WriterThread::WriterThread(const LogRoot* root, std::unique_ptr<FileWriter> writer,
+                           WriterOptions options, WriterCounters* counters)
+    : root_(root), writer_(std::move(writer)), options_(options), counters_(counters) {
+  if (options_.max_open_files == 0) const_cast<WriterOptions&>(options_).max_open_files = 1;
+}
+
+WriterThread::~WriterThread() { Stop(); }
+
+void WriterThread::Start() { thread_ = std::thread([this] { Run(); }); }
+
+void WriterThread::Stop() {
+  if (!thread_.joinable()) return;
+  stopping_.store(true, std::memory_order_release);
+  inbox_.enqueue(nullptr);
+  thread_.join();
+}
+
+void WriterThread::Run() {
+  std::vector<FileChunk*> batch(kMaxChunksPerRound);
+  std::vector<FileChunk*> round;
+  for (;;) {
+    round.clear();
+    // Chunks held back by the open-file cap go first: they are older.
+    round.swap(deferred_);
+    const size_t room = kMaxChunksPerRound - std::min(round.size(), kMaxChunksPerRound);
+    size_t n = 0;
+    if (room > 0) {
+      n = round.empty() ? inbox_.wait_dequeue_bulk_timed(batch.begin(), room, kIdleWait)
+                        : inbox_.try_dequeue_bulk(batch.begin(), room);
+    }
+    for (size_t i = 0; i < n; ++i) {
+      if (batch[i] != nullptr) round.push_back(batch[i]);
+    }
+    if (round.empty()) {
+      if (stopping_.load(std::memory_order_acquire) && inbox_.size_approx() == 0) break;
+      continue;
+    }
+    Round(round);
+  }
+  for (auto& [key, file] : files_) file->Close();
+  files_.clear();
+  lru_.clear();
+}
+
+void WriterThread::Round(std::vector<FileChunk*>& chunks) {
+  Group(chunks);
+  if (options_.write_delay.count() > 0) std::this_thread::sleep_for(options_.write_delay);
+  for (size_t i = 0; i < touched_.size();) {
+    if (OpenTouched(touched_[i])) {
+      Plan(touched_[i]);
+      ++i;
+    } else {
+      // Its chunks were failed and freed; drop it from the round and memory.
+      LogFile* file = touched_[i];
+      touched_[i] = touched_.back();
+      touched_.pop_back();
+      files_.erase(files_.find(std::string_view(file->key())));
+    }
+  }
+  Execute();
+  if (options_.sync) SyncTouched();
+  CompleteTouched();
+}
+
+// Sorts the round's chunks into their files. At most max_open_files distinct
+// files take part in a round; chunks of any further file wait for the next one
+// (with every later chunk of that file, so its order holds).
+void WriterThread::Group(std::vector<FileChunk*>& chunks) {
+  touched_.clear();
+  for (FileChunk* chunk : chunks) {
+    auto it = files_.find(std::string_view(chunk->key));
+    LogFile* file;
+    if (it == files_.end()) {
+      if (touched_.size() >= options_.max_open_files) {
+        deferred_.push_back(chunk);
+        continue;
+      }
+      auto fresh = std::make_unique<LogFile>(chunk->key, root_);
+      file = fresh.get();
+      files_.emplace(chunk->key, std::move(fresh));
+    } else {
+      file = it->second.get();
+    }
+    if (file->deferred) {
+      deferred_.push_back(chunk);
+      continue;
+    }
+    if (file->chunks.empty()) {
+      if (touched_.size() >= options_.max_open_files) {
+        file->deferred = true;
+        deferred_.push_back(chunk);
+        continue;
+      }
+      touched_.push_back(file);
+    }
+    file->chunks.push_back(chunk);
+  }
+  for (FileChunk* chunk : deferred_) {
+    auto it = files_.find(std::string_view(chunk->key));
+    if (it != files_.end()) it->second->deferred = false;
+  }
+}
+
+// Makes sure the file is open, closing the least recently used untouched file
+// when the cap is reached. On failure completes the file's chunks with the error.
+bool WriterThread::OpenTouched(LogFile* file) {
+  if (file->is_open()) {
+    lru_.splice(lru_.begin(), lru_, file->lru_pos);
+    return true;
+  }
+  while (lru_.size() >= options_.max_open_files) {
+    // touched_ holds at most max_open_files files, this one closed, so an
+    // untouched open file exists.
+    auto victim = std::prev(lru_.end());
+    while (!(*victim)->chunks.empty() && victim != lru_.begin()) --victim;
+    LogFile* evicted = *victim;
+    lru_.erase(victim);
+    evicted->in_lru = false;
+    files_.erase(files_.find(std::string_view(evicted->key())));
+  }
+  Status s = file->Open();
+  if (!s.ok()) {
+    counters_->write_errors.fetch_add(1, std::memory_order_relaxed);
+    FailFile(file, 0, std::move(s));
+    CompleteFile(file);
+    return false;
+  }
+  counters_->files_opened.fetch_add(1, std::memory_order_relaxed);
+  lru_.push_front(file);
+  file->lru_pos = lru_.begin();
+  file->in_lru = true;
+  return true;
+}
+
+// Splits the file's chunks into appends: a new segment starts where rotation
+// must happen (before the first line that would pass -size, never on an empty
+// file), when a segment reaches -batch-bytes, or when it runs out of iovecs.
+void WriterThread::Plan(LogFile* file) {
+  const uint64_t limit = options_.rotate_bytes;
+  uint64_t planned = file->size();
+  file->segment_count = 0;
+  file->failed_at = SIZE_MAX;
+  file->chunk_last_segment.clear();
+
+  auto new_segment = [&](bool rotate) {
+    if (file->segments.size() <= file->segment_count) file->segments.emplace_back();
+    LogFile::Segment& seg = file->segments[file->segment_count++];
+    seg.rotate_before = rotate;
+    seg.iov.clear();
+    seg.bytes = 0;
+  };
+  auto add = [&](const char* data, uint64_t len) {
+    if (len == 0) return;
+    LogFile::Segment* seg = &file->segments[file->segment_count - 1];
+    if (seg->iov.size() >= static_cast<size_t>(kMaxIov) ||
+        (seg->bytes > 0 && seg->bytes + len > options_.batch_bytes)) {
+      new_segment(false);
+      seg = &file->segments[file->segment_count - 1];
+    }
+    seg->iov.push_back({const_cast<char*>(data), len});
+    seg->bytes += len;
+  };
+
+  new_segment(false);
+  for (FileChunk* chunk : file->chunks) {
+    const uint64_t size = chunk->data.size();
+    if (limit == kUnlimitedSize || planned + size <= limit) {
+      add(chunk->data.data(), size);
+      planned += size;
+    } else {
+      uint32_t run_start = 0;
+      uint32_t prev = 0;
+      for (uint32_t end : chunk->line_ends) {
+        const uint64_t len = end - prev;
+        if (planned > 0 && planned + len > limit) {
+          add(chunk->data.data() + run_start, prev - run_start);
+          new_segment(true);
+          planned = 0;
+          run_start = prev;
+        }
+        planned += len;
+        prev = end;
+      }
+      add(chunk->data.data() + run_start, prev - run_start);
+    }
+    file->chunk_last_segment.push_back(static_cast<uint32_t>(file->segment_count - 1));
+  }
+}
+
+// Runs the planned segments phase by phase: phase k appends segment k of every
+// file in one FileWriter call (one io_uring submission), so the writes of one
+// file are never in flight together and rotation happens between phases.
+void WriterThread::Execute() {
+  size_t phases = 0;
+  for (LogFile* file : touched_) phases = std::max(phases, file->segment_count);
+  const auto now = std::chrono::system_clock::now();
+  for (size_t k = 0; k < phases; ++k) {
+    ops_.clear();
+    op_files_.clear();
+    for (LogFile* file : touched_) {
+      if (k >= file->segment_count || file->failed_at != SIZE_MAX) continue;
+      LogFile::Segment& seg = file->segments[k];
+      if (seg.rotate_before && file->size() > 0) {
+        if (options_.sync && file->fd() >= 0) {
+          int fd = file->fd();
+          int err = 0;
+          writer_->Sync({&fd, 1}, {&err, 1});
+          if (err != 0) {
+            FailFile(file, 0, Status::FromErrno(err, "fdatasync of " + file->key() + ".log"));
+            continue;
+          }
+        }
+        if (Status s = file->Rotate(now); !s.ok()) {
+          counters_->write_errors.fetch_add(1, std::memory_order_relaxed);
+          FailFile(file, k, std::move(s));
+          continue;  // a file left closed is forgotten in CompleteTouched()
+        }
+        counters_->rotations.fetch_add(1, std::memory_order_relaxed);
+      }
+      if (seg.bytes == 0) continue;
+      WriteOp op;
+      op.fd = file->fd();
+      op.iov = seg.iov.data();
+      op.iovcnt = static_cast<int>(seg.iov.size());
+      op.bytes = seg.bytes;
+      ops_.push_back(op);
+      op_files_.push_back(file);
+    }
+    if (ops_.empty()) continue;
+    writer_->Append(ops_);
+    for (size_t i = 0; i < ops_.size(); ++i) {
+      LogFile* file = op_files_[i];
+      const WriteOp& op = ops_[i];
+      if (op.error == 0) {
+        file->AddSize(op.bytes);
+        counters_->bytes_written.fetch_add(op.bytes, std::memory_order_relaxed);
+        if (options_.console) Echo(file->segments[k]);
+      } else {
+        // Take back a partial append so no torn line stays in the file.
+        if (op.written > 0) file->TruncateTo(file->size());
+        counters_->write_errors.fetch_add(1, std::memory_order_relaxed);
+        FailFile(file, k, Status::FromErrno(op.error, "write to " + file->key() + ".log"));
+      }
+    }
+  }
+}
+
+void WriterThread::SyncTouched() {
+  std::vector<int> fds;
+  std::vector<LogFile*> files;
+  for (LogFile* file : touched_) {
+    if (file->failed_at == 0 || file->fd() < 0) continue;
+    fds.push_back(file->fd());
+    files.push_back(file);
+  }
+  if (fds.empty()) return;
+  std::vector<int> errors(fds.size());
+  writer_->Sync(fds, errors);
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (errors[i] != 0) {
+      counters_->write_errors.fetch_add(1, std::memory_order_relaxed);
+      FailFile(files[i], 0, Status::FromErrno(errors[i], "fdatasync of " + files[i]->key() + ".log"));
+    }
+  }
+}
+
+void WriterThread::FailFile(LogFile* file, size_t segment, Status status) {
+  if (segment < file->failed_at) {
+    file->failed_at = segment;
+    file->error = std::move(status);
+  }
+}
+
+// Tells every chunk of the round its fate and frees it; forgets files that
+// ended the round closed (a failed rotation).
+void WriterThread::CompleteTouched() {
+  for (LogFile* file : touched_) {
+    CompleteFile(file);
+    if (!file->is_open()) {
+      if (file->in_lru) lru_.erase(file->lru_pos);
+      files_.erase(files_.find(std::string_view(file->key())));
+    }
+  }
+  touched_.clear();
+}
+
+// A chunk is written when every segment holding its bytes was: its last
+// segment precedes the first failed one.
+void WriterThread::CompleteFile(LogFile* file) {
+  uint64_t lines = 0;
+  uint64_t bytes = 0;
+  for (size_t i = 0; i < file->chunks.size(); ++i) {
+    FileChunk* chunk = file->chunks[i];
+    const size_t last = i < file->chunk_last_segment.size() ? file->chunk_last_segment[i] : 0;
+    const bool written = file->failed_at == SIZE_MAX || last < file->failed_at;
+    if (written) lines += chunk->line_ends.size();
+    bytes += chunk->data.size();
+    if (chunk->completion != nullptr) {
+      chunk->completion->PartDone(written ? Status::Ok() : file->error);
+    }
+    delete chunk;
+  }
+  counters_->lines_written.fetch_add(lines, std::memory_order_relaxed);
+  counters_->queued_chunks.fetch_sub(file->chunks.size(), std::memory_order_relaxed);
+  counters_->queued_bytes.fetch_sub(bytes, std::memory_order_release);
+  file->chunks.clear();
+  file->chunk_last_segment.clear();
+  file->failed_at = SIZE_MAX;
+  file->error = Status::Ok();
+}
+
+void WriterThread::Echo(const LogFile::Segment& segment) {
+  std::lock_guard<std::mutex> lock(console_mu);
+  for (const struct iovec& v : segment.iov) std::fwrite(v.iov_base, 1, v.iov_len, stdout);
+  std::fflush(stdout);
+}
+
+}  // namespace logscribe

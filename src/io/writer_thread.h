@@ -1,0 +1,113 @@
+// WriterThread: owns a set of log files, drains their chunks, appends them in
+// batches, rotates on size, and completes each chunk after its write.
+//
+// Thread contract: Enqueue() is thread-safe; Start()/Stop() are called by the
+// sink's owner; everything else runs on the writer's own thread.
+//
+// Invariants of the inbox (a moodycamel BlockingConcurrentQueue):
+//  1. Producers are RPC threads; the only consumer is this thread.
+//  2. Chunks enqueued by one producer thread are dequeued in that order, so
+//     the lines of one stream (served by one CQ thread) keep their order.
+//  3. The enqueue releases the chunk's contents; the dequeue acquires them.
+//  4. A nullptr in the inbox only wakes the thread (Stop()).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <concurrentqueue/blockingconcurrentqueue.h>
+
+#include "file_chunk.h"
+#include "file_writer.h"
+#include "log_file.h"
+#include "log_root.h"
+#include "sink.h"
+#include "size_spec.h"
+
+namespace logscribe {
+
+struct WriterOptions {
+  // Rotate before a line would take a file past this. Default: 1 MB (-size).
+  uint64_t rotate_bytes = 1000 * 1000;
+  // Most bytes in one append to one file; larger rounds are split. Default: 1 MiB.
+  uint64_t batch_bytes = 1 << 20;
+  // Open descriptors this writer may hold. Default: 1024 / writers.
+  size_t max_open_files = 512;
+  // fdatasync after each round, before completing (ack fsync). Default: false.
+  bool sync = false;
+  // Echo every written line to stdout (-console). Default: false.
+  bool console = false;
+  // Test hook: sleep this long before each round's appends. Default: 0.
+  std::chrono::nanoseconds write_delay{0};
+};
+
+// Counters shared by all writers of a sink; relaxed atomics.
+struct WriterCounters {
+  std::atomic<uint64_t> lines_written{0};
+  std::atomic<uint64_t> bytes_written{0};
+  std::atomic<uint64_t> files_opened{0};
+  std::atomic<uint64_t> rotations{0};
+  std::atomic<uint64_t> write_errors{0};
+  std::atomic<uint64_t> queued_bytes{0};   // submitted, not yet completed
+  std::atomic<uint64_t> queued_chunks{0};
+};
+
+class WriterThread {
+ public:
+  // `root` null: the null sink. `counters` outlives the thread.
+  WriterThread(const LogRoot* root, std::unique_ptr<FileWriter> writer, WriterOptions options,
+               WriterCounters* counters);
+  ~WriterThread();
+
+  void Start();
+  void Enqueue(FileChunk* chunk) { inbox_.enqueue(chunk); }
+  // Drains the inbox, closes every file and joins. No Enqueue() may follow.
+  void Stop();
+
+  const char* writer_name() const { return writer_->name(); }
+
+ private:
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+
+  void Run();
+  void Round(std::vector<FileChunk*>& chunks);
+  void Group(std::vector<FileChunk*>& chunks);
+  bool OpenTouched(LogFile* file);
+  void Plan(LogFile* file);
+  void Execute();
+  void SyncTouched();
+  void CompleteTouched();
+  void CompleteFile(LogFile* file);
+  void FailFile(LogFile* file, size_t segment, Status status);
+  void Echo(const LogFile::Segment& segment);
+
+  const LogRoot* const root_;
+  const std::unique_ptr<FileWriter> writer_;
+  const WriterOptions options_;
+  WriterCounters* const counters_;
+
+  moodycamel::BlockingConcurrentQueue<FileChunk*> inbox_;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+
+  // Writer thread only below.
+  std::unordered_map<std::string, std::unique_ptr<LogFile>, KeyHash, std::equal_to<>> files_;
+  std::list<LogFile*> lru_;  // open files, most recently used first
+  std::vector<LogFile*> touched_;
+  std::vector<FileChunk*> deferred_;
+  std::vector<WriteOp> ops_;
+  std::vector<LogFile*> op_files_;
+};
+
+}  // namespace logscribe
