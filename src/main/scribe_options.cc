@@ -1,0 +1,136 @@
+#include "scribe_options.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "flags.h"
+#include "size_spec.h"
+
+namespace logscribe {
+namespace {
+
+std::string ParseMode(std::string_view text, mode_t* out) {
+  const std::string s(text);
+  char* end = nullptr;
+  const long v = std::strtol(s.c_str(), &end, 8);
+  if (s.empty() || *end != '\0' || v < 0 || v > 0777) {
+    return "wants octal permission bits such as 0640, not '" + s + "'";
+  }
+  *out = static_cast<mode_t>(v);
+  return "";
+}
+
+std::string SizeInto(std::string_view text, uint64_t* out, bool allow_unlimited) {
+  std::string error;
+  auto v = ParseSize(text, &error);
+  if (!v) return error;
+  if (*v == kUnlimitedSize && !allow_unlimited) return "must be a finite size";
+  *out = *v;
+  return "";
+}
+
+}  // namespace
+
+const char* AckModeName(AckMode mode) {
+  switch (mode) {
+    case AckMode::kReceived: return "received";
+    case AckMode::kWritten: return "written";
+    case AckMode::kFsync: return "fsync";
+  }
+  return "?";
+}
+
+int ParseScribeOptions(int argc, const char* const* argv, ScribeOptions* o) {
+  FlagSet flags("logscribe");
+  int64_t port = o->port, cq = o->cq_threads, writers = o->writer_threads,
+          open_files = o->max_open_files, inflight = o->stream_inflight;
+  flags.AddInt("port", &port, "port for server to listen to requests; 0 picks a free one (default 8080)");
+  flags.AddString("bind", &o->bind, "address to listen on (default \"0.0.0.0\")");
+  flags.AddString("path", &o->path, "path for logs to be persisted (default \"./logs\")");
+  flags.AddCustom("size", [&](std::string_view v) { return SizeInto(v, &o->rotate_bytes, true); },
+                  "max size for individual files, -1B for infinite size (default \"1MB\")");
+  flags.AddBool("console", &o->console, "dumps log lines to console (default false)");
+  flags.AddInt("cq-threads", &cq, "gRPC completion-queue threads (default 2)");
+  flags.AddInt("writer-threads", &writers, "file writer threads (default 1)");
+  flags.AddCustom("queue-bytes", [&](std::string_view v) { return SizeInto(v, &o->queue_bytes, false); },
+                  "bound on bytes buffered in memory; past it requests get RESOURCE_EXHAUSTED (default \"256MiB\")");
+  flags.AddCustom("batch-bytes", [&](std::string_view v) { return SizeInto(v, &o->batch_bytes, false); },
+                  "most bytes in one append to one file (default \"1MiB\")");
+  flags.AddInt("max-open-files", &open_files, "log files kept open at once, least recently used closed first (default 1024)");
+  flags.AddCustom("max-line-bytes", [&](std::string_view v) { return SizeInto(v, &o->max_line_bytes, false); },
+                  "longest line accepted; longer is INVALID_ARGUMENT (default \"1MiB\")");
+  flags.AddCustom("max-message-bytes", [&](std::string_view v) { return SizeInto(v, &o->max_message_bytes, false); },
+                  "largest request message accepted (default \"64MiB\")");
+  flags.AddCustom("ack", [&](std::string_view v) -> std::string {
+        if (v == "received") o->ack = AckMode::kReceived;
+        else if (v == "written") o->ack = AckMode::kWritten;
+        else if (v == "fsync") o->ack = AckMode::kFsync;
+        else return "wants received, written or fsync, not '" + std::string(v) + "'";
+        return "";
+      }, "when a request is acknowledged: received (queued; may lose lines on a crash), written (in the file), fsync (on disk) (default \"written\")");
+  flags.AddCustom("writer", [&](std::string_view v) -> std::string {
+        if (v == "auto") o->writer = WriterKind::kAuto;
+        else if (v == "uring" || v == "io_uring") o->writer = WriterKind::kUring;
+        else if (v == "writev") o->writer = WriterKind::kWritev;
+        else return "wants auto, uring or writev, not '" + std::string(v) + "'";
+        return "";
+      }, "file writer: auto (io_uring when the kernel allows it), uring, writev (default \"auto\")");
+  flags.AddCustom("file-mode", [&](std::string_view v) { return ParseMode(v, &o->file_mode); },
+                  "permission bits of new log files (default \"0640\")");
+  flags.AddCustom("dir-mode", [&](std::string_view v) { return ParseMode(v, &o->dir_mode); },
+                  "permission bits of new directories (default \"0750\")");
+  flags.AddBool("escape-newlines", &o->escape_newlines,
+                "write newlines inside a line as \\n so each record is one line (default false)");
+  flags.AddCustom("sink", [&](std::string_view v) -> std::string {
+        if (v == "file") o->null_sink = false;
+        else if (v == "null") o->null_sink = true;
+        else return "wants file or null, not '" + std::string(v) + "'";
+        return "";
+      }, "file, or null: everything but the file write, for benchmarks (default \"file\")");
+  flags.AddInt("stream-inflight", &inflight, "batches in flight per LogStream before it stops reading (default 64)");
+  flags.AddCustom("shutdown-timeout", [&](std::string_view v) -> std::string {
+        std::string error;
+        auto d = ParseDuration(v, &error);
+        if (!d) return error;
+        o->shutdown_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
+        return "";
+      }, "how long shutdown waits for in-flight calls (default \"5s\")");
+  flags.AddCustom("test-write-delay", [&](std::string_view v) -> std::string {
+        std::string error;
+        auto d = ParseDuration(v, &error);
+        if (!d) return error;
+        o->test_write_delay = *d;
+        return "";
+      }, "testing only: sleep this long before each writer round (default \"0s\")");
+
+  std::string error;
+  if (!flags.Parse(argc, argv, &error)) {
+    if (error.empty()) {
+      std::fputs(flags.Usage().c_str(), stdout);
+      return 0;
+    }
+    std::fprintf(stderr, "logscribe: %s\n", error.c_str());
+    return 2;
+  }
+  auto fail = [](const std::string& sentence) {
+    std::fprintf(stderr, "logscribe: %s\n", sentence.c_str());
+    return 2;
+  };
+  if (!flags.positional().empty()) return fail("unexpected argument '" + flags.positional()[0] + "' (see -help)");
+  if (port < 0 || port > 65535) return fail("-port must be between 0 and 65535");
+  if (cq < 1 || cq > 64) return fail("-cq-threads must be between 1 and 64");
+  if (writers < 1 || writers > 64) return fail("-writer-threads must be between 1 and 64");
+  if (open_files < 1 || open_files > 1000000) return fail("-max-open-files must be between 1 and 1000000");
+  if (inflight < 1 || inflight > 100000) return fail("-stream-inflight must be between 1 and 100000");
+  if (o->max_message_bytes > (1u << 31) - 1) return fail("-max-message-bytes must be below 2GiB");
+  if (o->max_line_bytes > UINT32_MAX / 2) return fail("-max-line-bytes must be below 2GiB");
+  if (o->path.empty()) return fail("-path must not be empty");
+  o->port = static_cast<int>(port);
+  o->cq_threads = static_cast<int>(cq);
+  o->writer_threads = static_cast<int>(writers);
+  o->max_open_files = static_cast<int>(open_files);
+  o->stream_inflight = static_cast<int>(inflight);
+  return -1;
+}
+
+}  // namespace logscribe

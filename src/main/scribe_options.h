@@ -1,0 +1,69 @@
+// ScribeOptions: everything the logscribe binary can be told, parsed and
+// validated once at start-up.
+//
+// Thread contract: thread-compatible; filled by main() before any thread starts.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "file_sink.h"
+#include "scribe_server.h"
+
+namespace logscribe {
+
+struct ScribeOptions {
+  // Port to listen on; 0 picks a free one. Default: 8080 (-port).
+  int port = 8080;
+  // Address to listen on. Default: 0.0.0.0 (-bind).
+  std::string bind = "0.0.0.0";
+  // Log root. Default: ./logs (-path).
+  std::string path = "./logs";
+  // Rotate a file before a line would take it past this. Default: 1MB (-size; -1B never).
+  uint64_t rotate_bytes = 1000 * 1000;
+  // Echo each line to stdout. Default: false (-console).
+  bool console = false;
+  // CQ threads. Default: 2 (-cq-threads).
+  int cq_threads = 2;
+  // Writer threads. Default: 1 (-writer-threads).
+  int writer_threads = 1;
+  // Bound on bytes buffered in memory. Default: 256MiB (-queue-bytes).
+  uint64_t queue_bytes = 256ull << 20;
+  // Most bytes per append to one file. Default: 1MiB (-batch-bytes).
+  uint64_t batch_bytes = 1 << 20;
+  // Open log files across writers. Default: 1024 (-max-open-files).
+  int max_open_files = 1024;
+  // Longest line accepted. Default: 1MiB (-max-line-bytes).
+  uint64_t max_line_bytes = 1 << 20;
+  // Largest request message. Default: 64MiB (-max-message-bytes).
+  uint64_t max_message_bytes = 64ull << 20;
+  // When a request counts as done. Default: written (-ack received|written|fsync).
+  AckMode ack = AckMode::kWritten;
+  // File writer. Default: auto (-writer auto|uring|writev).
+  WriterKind writer = WriterKind::kAuto;
+  // Mode bits of new files and directories. Default: 0640 / 0750 (-file-mode, -dir-mode).
+  mode_t file_mode = 0640;
+  mode_t dir_mode = 0750;
+  // Write embedded newlines as "\n". Default: false (-escape-newlines).
+  bool escape_newlines = false;
+  // file, or null to run everything but the write. Default: file (-sink).
+  bool null_sink = false;
+  // Batches in flight per stream. Default: 64 (-stream-inflight).
+  int stream_inflight = 64;
+  // How long shutdown waits for in-flight calls. Default: 5s (-shutdown-timeout).
+  std::chrono::milliseconds shutdown_timeout{5000};
+  // Test hook: delay before each writer round. Default: 0 (-test-write-delay).
+  std::chrono::nanoseconds test_write_delay{0};
+};
+
+// Parses argv into *options. Returns -1 to go on, or the exit code to leave
+// with after printing: 0 for -help (usage on stdout), 2 for a bad command line
+// (one sentence on stderr).
+int ParseScribeOptions(int argc, const char* const* argv, ScribeOptions* options);
+
+const char* AckModeName(AckMode mode);
+
+}  // namespace logscribe

@@ -1,0 +1,44 @@
+// What the handlers of one completion queue share.
+//
+// Thread contract: one CqContext per CQ thread; everything in it is used
+// only on that thread, except `acks` (AckQueue::Push is thread-safe) and the
+// shared pointers, which are thread-safe objects.
+#pragma once
+
+#include <grpcpp/server_context.h>
+
+#include <atomic>
+#include <memory>
+
+#include "ack_queue.h"
+#include "batch_builder.h"
+#include "call.h"
+#include "logscribe.grpc.pb.h"
+#include "sink.h"
+
+namespace logscribe {
+
+// Constant after the server starts, shared by every CQ thread.
+struct ServerShared {
+  logscribe::v1::LogScribe::AsyncService* log_service = nullptr;
+  logscribe::v1::Pinger::AsyncService* pinger = nullptr;
+  Sink* sink = nullptr;
+  RpcCounters* counters = nullptr;
+  LineFormat format;
+  // Batches of one stream submitted and not yet acknowledged before the stream
+  // stops reading (flow control per stream). Default: 64.
+  int max_stream_inflight = 64;
+  std::atomic<bool> shutting_down{false};
+};
+
+struct CqContext {
+  CqContext(ServerShared* s, std::unique_ptr<grpc::ServerCompletionQueue> q)
+      : shared(s), cq(std::move(q)), acks(cq.get()), builder(s->format) {}
+
+  ServerShared* const shared;
+  const std::unique_ptr<grpc::ServerCompletionQueue> cq;
+  AckQueue acks;
+  BatchBuilder builder;  // reused by every handler on this thread
+};
+
+}  // namespace logscribe

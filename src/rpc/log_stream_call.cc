@@ -1,0 +1,128 @@
+#include "log_stream_call.h"
+
+#include "grpc_status.h"
+#include "log_call.h"
+
+namespace logscribe {
+
+void LogStreamCall::Post(CqContext* ctx) {
+  auto* call = new LogStreamCall(ctx);
+  ctx->shared->log_service->RequestLogStream(&call->server_ctx_, &call->stream_, ctx->cq.get(),
+                                             ctx->cq.get(), &call->request_tag_);
+}
+
+LogStreamCall::~LogStreamCall() {
+  if (counted_live_) ctx_->shared->counters->live_calls.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void LogStreamCall::OnRequest(bool ok) {
+  if (!ok) {
+    delete this;
+    return;
+  }
+  if (!ctx_->shared->shutting_down.load(std::memory_order_relaxed)) Post(ctx_);
+  counted_live_ = true;
+  ctx_->shared->counters->live_calls.fetch_add(1, std::memory_order_relaxed);
+  ctx_->shared->counters->calls_started.fetch_add(1, std::memory_order_relaxed);
+  StartRead();
+}
+
+void LogStreamCall::StartRead() {
+  if (reading_ || read_done_ || inflight_ >= ctx_->shared->max_stream_inflight) return;
+  reading_ = true;
+  stream_.Read(&batch_, &read_tag_);
+}
+
+void LogStreamCall::OnRead(bool ok) {
+  reading_ = false;
+  if (!ok) {  // half-close, cancellation, or a message gRPC could not parse
+    read_done_ = true;
+    MaybeFinish();
+    MaybeFree();
+    return;
+  }
+  const uint64_t seq = batch_.seq();
+  BatchBuilder* builder = &ctx_->builder;
+  builder->Clear();
+  Status s = FillFromBatch(batch_, builder);
+  if (s.ok()) {
+    const uint64_t bytes = builder->bytes();
+    const uint64_t lines = builder->lines();
+    auto* done = new BatchDone(this, seq);
+    ++inflight_;
+    s = ctx_->shared->sink->Submit(builder->Take(), bytes, done);
+    if (s.ok()) {
+      ctx_->shared->counters->lines_received.fetch_add(lines, std::memory_order_relaxed);
+      ctx_->shared->counters->bytes_received.fetch_add(bytes, std::memory_order_relaxed);
+    } else {
+      --inflight_;
+      delete done;
+    }
+  } else {
+    builder->Clear();
+  }
+  if (!s.ok()) QueueAck(seq, s);
+  StartRead();
+}
+
+void LogStreamCall::BatchDone::Deliver() {
+  LogStreamCall* call = call_;
+  const uint64_t seq = seq_;
+  const Status status = std::move(status_);
+  delete this;
+  call->OnBatchDone(seq, status);
+}
+
+void LogStreamCall::OnBatchDone(uint64_t seq, const Status& status) {
+  --inflight_;
+  QueueAck(seq, status);
+  StartRead();
+  MaybeFinish();
+  MaybeFree();
+}
+
+void LogStreamCall::QueueAck(uint64_t seq, const Status& status) {
+  if (!status.ok()) ctx_->shared->counters->calls_failed.fetch_add(1, std::memory_order_relaxed);
+  if (broken_ || finishing_) return;  // nobody left to tell
+  logscribe::v1::LogAck& ack = acks_.emplace_back();
+  ack.set_seq(seq);
+  ack.set_code(static_cast<int32_t>(status.code()));
+  if (!status.ok()) ack.set_message(status.message());
+  MaybeWrite();
+}
+
+void LogStreamCall::MaybeWrite() {
+  if (writing_ || broken_ || finishing_ || acks_.empty()) return;
+  writing_ = true;
+  ack_out_.Swap(&acks_.front());
+  acks_.pop_front();
+  stream_.Write(ack_out_, &write_tag_);
+}
+
+void LogStreamCall::OnWrite(bool ok) {
+  writing_ = false;
+  if (!ok) {
+    broken_ = true;
+    acks_.clear();
+  }
+  MaybeWrite();
+  MaybeFinish();
+  MaybeFree();
+}
+
+void LogStreamCall::MaybeFinish() {
+  if (finishing_ || !read_done_ || reading_ || writing_ || inflight_ > 0 || !acks_.empty()) return;
+  finishing_ = true;
+  stream_.Finish(grpc::Status::OK, &finish_tag_);
+}
+
+void LogStreamCall::OnFinish(bool /*ok*/) {
+  finished_ = true;
+  MaybeFree();
+}
+
+void LogStreamCall::MaybeFree() {
+  if (finished_ && !reading_ && !writing_ && inflight_ == 0) delete this;
+}
+
+}  // namespace logscribe

@@ -1,0 +1,23 @@
+#include "ping_call.h"
+
+namespace logscribe {
+
+void PingCall::Post(CqContext* ctx) {
+  auto* call = new PingCall(ctx);
+  ctx->shared->pinger->RequestPing(&call->server_ctx_, &call->request_, &call->responder_,
+                                   ctx->cq.get(), ctx->cq.get(), &call->request_tag_);
+}
+
+void PingCall::OnRequest(bool ok) {
+  if (!ok) {
+    delete this;
+    return;
+  }
+  if (!ctx_->shared->shutting_down.load(std::memory_order_relaxed)) Post(ctx_);
+  response_.set_res(WrappingProduct(request_.a(), request_.b()));
+  responder_.Finish(response_, grpc::Status::OK, &finish_tag_);
+}
+
+void PingCall::OnFinish(bool /*ok*/) { delete this; }
+
+}  // namespace logscribe

@@ -1,0 +1,116 @@
+#include "scribe_server.h"
+
+#include <grpc/grpc.h>
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server_builder.h>
+
+#include "log_call.h"
+#include "log_stream_call.h"
+#include "ping_call.h"
+
+namespace logscribe {
+
+Status ScribeServer::Start(const ScribeServerOptions& options, Sink* sink,
+                           std::unique_ptr<ScribeServer>* out) {
+  std::unique_ptr<ScribeServer> server(new ScribeServer());
+  ServerShared& shared = server->shared_;
+  shared.log_service = &server->log_service_;
+  shared.pinger = &server->pinger_;
+  shared.sink = sink;
+  shared.counters = &server->counters_;
+  shared.format = options.format;
+  shared.max_stream_inflight = options.max_stream_inflight;
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  // A second server on a busy port must fail, not share its connections.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.SetMaxReceiveMessageSize(options.max_message_bytes);
+  const std::string address = options.bind.find(':') != std::string::npos
+                                  ? "[" + options.bind + "]:" + std::to_string(options.port)
+                                  : options.bind + ":" + std::to_string(options.port);
+  auto creds = options.credentials ? options.credentials : grpc::InsecureServerCredentials();
+  builder.AddListeningPort(address, creds, &server->port_);
+  builder.RegisterService(&server->log_service_);
+  builder.RegisterService(&server->pinger_);
+  const int n = std::max(1, options.cq_threads);
+  std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> cqs;
+  for (int i = 0; i < n; ++i) cqs.push_back(builder.AddCompletionQueue());
+  server->server_ = builder.BuildAndStart();
+  if (server->server_ == nullptr || server->port_ == 0) {
+    for (auto& cq : cqs) {
+      cq->Shutdown();
+      void* tag;
+      bool ok;
+      while (cq->Next(&tag, &ok)) {
+      }
+    }
+    return Status::Unavailable("cannot listen on " + address +
+                               ": the port is in use or the address is not local");
+  }
+  if (auto* health = server->server_->GetHealthCheckService()) {
+    health->SetServingStatus(true);
+  }
+  for (auto& cq : cqs) {
+    server->contexts_.push_back(std::make_unique<CqContext>(&server->shared_, std::move(cq)));
+  }
+  for (auto& ctx : server->contexts_) {
+    for (int i = 0; i < options.posted_per_kind; ++i) {
+      LogCall::Post(ctx.get());
+      LogBatchCall::Post(ctx.get());
+      LogStreamCall::Post(ctx.get());
+    }
+    PingCall::Post(ctx.get());
+  }
+  for (auto& ctx : server->contexts_) {
+    CqContext* c = ctx.get();
+    server->threads_.emplace_back([s = server.get(), c] { s->Serve(c); });
+  }
+  *out = std::move(server);
+  return Status::Ok();
+}
+
+void ScribeServer::Serve(CqContext* ctx) {
+  void* tag;
+  bool ok;
+  while (ctx->cq->Next(&tag, &ok)) static_cast<Tag*>(tag)->Proceed(ok);
+}
+
+void ScribeServer::Shutdown(std::chrono::milliseconds grace) {
+  if (shut_down_ || server_ == nullptr) return;
+  shut_down_ = true;
+  shared_.shutting_down.store(true);
+  if (auto* health = server_->GetHealthCheckService()) health->SetServingStatus(false);
+  // 1. Stop accepting; in-flight calls get until the deadline. Shutdown()
+  //    blocks until then unless every connection closes, and an idle client
+  //    may not read our GOAWAY for seconds; so it runs on its own thread, and
+  //    once no call is left the remaining connections are closed at once.
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  std::thread stopper([this, grace] { server_->Shutdown(std::chrono::system_clock::now() + grace); });
+  while (counters_.live_calls.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  grpc_server_cancel_all_calls(server_->c_server());
+  stopper.join();
+  // 2. Everything submitted reaches the disk (or fails) and is acknowledged.
+  shared_.sink->Drain(grace + std::chrono::seconds(5));
+  // 3. Let the CQ threads finish and free every call.
+  const auto freed_by = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (counters_.live_calls.load() > 0 && std::chrono::steady_clock::now() < freed_by) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  // 4. Shut the queues down and drain them.
+  for (auto& ctx : contexts_) ctx->cq->Shutdown();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+}
+
+ScribeServer::~ScribeServer() {
+  Shutdown(std::chrono::milliseconds(0));
+  contexts_.clear();
+}
+
+}  // namespace logscribe

@@ -1,0 +1,80 @@
+// ScribeServer: the gRPC side of a scribe: its services, completion queues
+// and CQ threads, and the shutdown sequence.
+//
+// Thread contract: Start() and Shutdown() are called by main's thread; the
+// rest runs on the CQ threads.
+//
+// Shutdown, in this order:
+//  1. Stop accepting: server->Shutdown(deadline). Calls in flight go on until
+//     the deadline, then gRPC cancels them. The CQ threads keep running.
+//  2. Drain the sink: everything submitted is written (or failed) and its
+//     completions are delivered to the CQ threads, which finish the calls.
+//  3. Wait until no call object is left (bounded).
+//  4. Shut down each CQ, drain it until Next() returns false, join threads.
+// The caller then stops the sink (closing files).
+#pragma once
+
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "call.h"
+#include "cq_context.h"
+#include "logscribe.grpc.pb.h"
+#include "sink.h"
+
+namespace logscribe {
+
+struct ScribeServerOptions {
+  // Address to listen on. Default: 0.0.0.0 (every interface), as the original.
+  std::string bind = "0.0.0.0";
+  // Port; 0 picks a free one (see port()). Default: 8080.
+  int port = 8080;
+  // Completion queues, one thread each. Default: 2.
+  int cq_threads = 2;
+  // Requests posted up front per RPC kind and CQ. Default: 16.
+  int posted_per_kind = 16;
+  // Largest request message accepted. Default: 64 MiB.
+  int max_message_bytes = 64 << 20;
+  LineFormat format;
+  // See ServerShared::max_stream_inflight. Default: 64.
+  int max_stream_inflight = 64;
+  // Null means insecure. Default: null.
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+};
+
+class ScribeServer {
+ public:
+  // Binds and starts serving. Fails with one sentence when the address cannot
+  // be bound (for example, the port is in use: SO_REUSEPORT is off).
+  static Status Start(const ScribeServerOptions& options, Sink* sink,
+                      std::unique_ptr<ScribeServer>* out);
+  ~ScribeServer();
+
+  int port() const { return port_; }
+  const RpcCounters& counters() const { return counters_; }
+
+  // The sequence above; returns within about 2 * grace + a few seconds.
+  void Shutdown(std::chrono::milliseconds grace);
+
+ private:
+  ScribeServer() = default;
+  void Serve(CqContext* ctx);
+
+  int port_ = 0;
+  RpcCounters counters_;
+  ServerShared shared_;
+  logscribe::v1::LogScribe::AsyncService log_service_;
+  logscribe::v1::Pinger::AsyncService pinger_;
+  std::unique_ptr<grpc::Server> server_;
+  std::vector<std::unique_ptr<CqContext>> contexts_;
+  std::vector<std::thread> threads_;
+  bool shut_down_ = false;
+};
+
+}  // namespace logscribe
