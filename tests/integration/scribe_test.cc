@@ -3,6 +3,7 @@
 #include <grpcpp/channel.h>
 #include <grpcpp/client_context.h>
 #include <grpcpp/create_channel.h>
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/security/credentials.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -483,6 +484,44 @@ TEST(ScribeNullSink, AcknowledgesWithoutWriting) {
   ASSERT_TRUE(stub->Log(&ctx, req, &resp).ok());
   EXPECT_EQ(resp.res(), "true");
   EXPECT_TRUE(ListFiles(root.path()).empty());
+  EXPECT_EQ(p->Stop(), 0);
+}
+
+}  // namespace
+}  // namespace logscribe::testing
+
+namespace logscribe::testing {
+namespace {
+
+// grpc.health.v1.Health/Check with an empty service name, through a generic
+// stub (the health proto is not installed): SERVING is the bytes 08 01.
+TEST(ScribeHealth, StandardHealthCheckSaysServing) {
+  TempDir root;
+  auto p = ScribeProcess::Start(LOGSCRIBE_BINARY, {"-path", root.path()});
+  ASSERT_NE(p, nullptr);
+  grpc::GenericStub stub(grpc::CreateChannel(p->target(), grpc::InsecureChannelCredentials()));
+  grpc::CompletionQueue cq;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  grpc::Slice empty("", 0);  // HealthCheckRequest{} serializes to nothing
+  grpc::ByteBuffer request(&empty, 1);
+  grpc::ByteBuffer response;
+  grpc::Status status;
+  auto call = stub.PrepareUnaryCall(&ctx, "/grpc.health.v1.Health/Check", request, &cq);
+  call->StartCall();
+  call->Finish(&response, &status, reinterpret_cast<void*>(1));
+  void* tag;
+  bool ok;
+  ASSERT_TRUE(cq.Next(&tag, &ok));
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(response.Dump(&slices).ok());
+  std::string bytes;
+  for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  EXPECT_EQ(bytes, std::string("\x08\x01", 2));
+  cq.Shutdown();
+  while (cq.Next(&tag, &ok)) {
+  }
   EXPECT_EQ(p->Stop(), 0);
 }
 
