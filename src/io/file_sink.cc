@@ -39,7 +39,10 @@ FileSink::~FileSink() { Stop(); }
 
 Status FileSink::Submit(std::vector<std::unique_ptr<FileChunk>> chunks, uint64_t bytes,
                         Completion* completion) {
-  if (stopped_.load(std::memory_order_acquire)) {
+  // Stop() waits for submitters_ to reach zero after setting stopped_, so a
+  // Submit that passed this check finishes queueing before the writers stop.
+  SubmitGuard guard(&submitters_);
+  if (stopped_.load(std::memory_order_seq_cst)) {
     return Status::Unavailable("the scribe is shutting down");
   }
   if (chunks.empty()) {
@@ -81,7 +84,8 @@ bool FileSink::Drain(std::chrono::milliseconds timeout) {
 }
 
 void FileSink::Stop() {
-  stopped_.store(true, std::memory_order_release);
+  stopped_.store(true, std::memory_order_seq_cst);
+  while (submitters_.load(std::memory_order_seq_cst) > 0) std::this_thread::yield();
   for (auto& w : writers_) w->Stop();
 }
 

@@ -62,12 +62,19 @@ class FileSink final : public Sink {
  private:
   FileSink(const FileSinkOptions& options) : options_(options) {}
 
+  struct SubmitGuard {
+    explicit SubmitGuard(std::atomic<int>* n) : n_(n) { n_->fetch_add(1, std::memory_order_seq_cst); }
+    ~SubmitGuard() { n_->fetch_sub(1, std::memory_order_seq_cst); }
+    std::atomic<int>* n_;
+  };
+
   const FileSinkOptions options_;
   std::string writer_name_;
   std::string fallback_reason_;
   WriterCounters counters_;
   std::atomic<uint64_t> refused_{0};
   std::atomic<bool> stopped_{false};
+  std::atomic<int> submitters_{0};  // Submit() calls under way
   std::vector<std::unique_ptr<WriterThread>> writers_;
 };
 

@@ -131,7 +131,9 @@ Status LogRoot::OpenDir(std::string_view dir, bool create, int* dirfd) const {
 
 Status LogRoot::OpenForAppend(std::string_view key, int* fd_out, uint64_t* size) const {
   const std::string rel = std::string(key) + ".log";
-  constexpr int kFlags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW;
+  // O_NONBLOCK so a FIFO planted here fails (ENXIO) or opens at once instead of
+  // waiting for a reader; cleared below once the file is known to be regular.
+  constexpr int kFlags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK;
   int fd = -1;
   bool created = false;
   if (has_openat2_) {
@@ -179,6 +181,12 @@ Status LogRoot::OpenForAppend(std::string_view key, int* fd_out, uint64_t* size)
   if (!S_ISREG(st.st_mode)) {
     ::close(fd);
     return Status::InvalidArgument("path: " + rel + " is not a regular file");
+  }
+  // A nonblocking regular file makes io_uring fail writes with EAGAIN rather than wait.
+  if (::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return Status::FromErrno(err, "cannot set flags of " + rel);
   }
   if (created) ::fchmod(fd, file_mode_);  // the umask may have cut the mode
   *fd_out = fd;
@@ -232,8 +240,11 @@ std::string RotatedName(std::string_view filename, std::chrono::system_clock::ti
   name += '-';
   name += stamp;
   if (counter > 0) {
-    name += '-';
-    name += std::to_string(counter);
+    // "_" sorts after ".", and three digits keep _002 before _010: the names
+    // of one file sort by time even within one millisecond.
+    char suffix[16];
+    std::snprintf(suffix, sizeof suffix, "_%03d", counter);
+    name += suffix;
   }
   name += ".log";
   return name;

@@ -59,8 +59,9 @@ class LogRoot {
   const bool has_openat2_;
 };
 
-// "<filename>-<UTC YYYYMMDDTHHMMSS.mmm>Z.log", with "-<n>" before ".log" when
-// n > 0. Names of one file sort by time.
+// "<filename>-<UTC YYYYMMDDTHHMMSS.mmm>Z.log", with "_<nnn>" (at least three
+// digits) before ".log" when n > 0. Names of one file sort by time, also
+// within one millisecond (for fewer than 1000 rotations in it).
 std::string RotatedName(std::string_view filename, std::chrono::system_clock::time_point when,
                         int counter);
 

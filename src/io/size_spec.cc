@@ -13,29 +13,36 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-// Splits "12.5MB" into the number 12.5 and the unit "mb". Returns false when no
-// digits lead the text.
-bool SplitNumber(std::string_view text, long double* number, std::string* unit) {
+// Splits "12.5MB" into the digits 125, the divisor 10 and the unit "mb": the
+// number is *digits / *divisor. Callers multiply by the unit before dividing,
+// so a decimal fraction that names whole bytes ("0.13MB") comes out exact
+// rather than a byte short. Fraction digits past the 18th are ignored.
+// Returns false when no digits lead the text.
+bool SplitNumber(std::string_view text, long double* digits_value, long double* divisor,
+                 std::string* unit) {
   size_t i = 0;
-  long double whole = 0;
+  long double value = 0;
+  long double div = 1;
   bool digits = false;
   while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
-    whole = whole * 10 + (text[i] - '0');
+    value = value * 10 + (text[i] - '0');
     digits = true;
     ++i;
   }
   if (i < text.size() && text[i] == '.') {
     ++i;
-    long double scale = 0.1L;
     while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
-      whole += (text[i] - '0') * scale;
-      scale /= 10;
+      if (div < 1e18L) {
+        value = value * 10 + (text[i] - '0');
+        div *= 10;
+      }
       digits = true;
       ++i;
     }
   }
   if (!digits) return false;
-  *number = whole;
+  *digits_value = value;
+  *divisor = div;
   *unit = Lower(text.substr(i));
   return true;
 }
@@ -50,8 +57,9 @@ std::optional<uint64_t> ParseSize(std::string_view text, std::string* error) {
   const std::string lower = Lower(text);
   if (lower == "-1" || lower == "-1b") return kUnlimitedSize;
   long double number = 0;
+  long double divisor = 1;
   std::string unit;
-  if (text.empty() || !SplitNumber(text, &number, &unit)) {
+  if (text.empty() || !SplitNumber(text, &number, &divisor, &unit)) {
     SetError(error, "size '" + std::string(text) +
                         "' is not a number with a unit such as 1MB, 512KiB or -1B (never)");
     return std::nullopt;
@@ -71,7 +79,7 @@ std::optional<uint64_t> ParseSize(std::string_view text, std::string* error) {
                         "' has an unknown unit (use B, KB, MB, GB, TB, KiB, MiB, GiB, TiB)");
     return std::nullopt;
   }
-  const long double bytes = std::floor(number * multiplier);
+  const long double bytes = std::floor(number * multiplier / divisor);
   if (bytes < 1) {
     SetError(error, "size '" + std::string(text) + "' must be at least 1 byte (or -1B for never)");
     return std::nullopt;
@@ -102,8 +110,9 @@ std::string FormatSize(uint64_t bytes) {
 
 std::optional<std::chrono::nanoseconds> ParseDuration(std::string_view text, std::string* error) {
   long double number = 0;
+  long double divisor = 1;
   std::string unit;
-  if (text.empty() || !SplitNumber(text, &number, &unit)) {
+  if (text.empty() || !SplitNumber(text, &number, &divisor, &unit)) {
     SetError(error, "duration '" + std::string(text) +
                         "' is not a number with a unit such as 500ms, 5s, 2m or 1h");
     return std::nullopt;
@@ -120,7 +129,7 @@ std::optional<std::chrono::nanoseconds> ParseDuration(std::string_view text, std
                         "' has an unknown unit (use ns, us, ms, s, m, h)");
     return std::nullopt;
   }
-  const long double ns = number * ns_per_unit;
+  const long double ns = number * ns_per_unit / divisor;
   if (ns > 9e18L) {
     SetError(error, "duration '" + std::string(text) + "' is too long");
     return std::nullopt;

@@ -302,24 +302,33 @@ void WriterThread::CompleteTouched() {
 }
 
 // A chunk is written when every segment holding its bytes was: its last
-// segment precedes the first failed one.
+// segment precedes the first failed one. The counters are settled before any
+// completion runs, so a client that sends again on its ack finds its bytes
+// already released from -queue-bytes and its lines counted.
 void WriterThread::CompleteFile(LogFile* file) {
   uint64_t lines = 0;
   uint64_t bytes = 0;
-  for (size_t i = 0; i < file->chunks.size(); ++i) {
-    FileChunk* chunk = file->chunks[i];
+  const size_t n = file->chunks.size();
+  auto written = [file](size_t i) {
     const size_t last = i < file->chunk_last_segment.size() ? file->chunk_last_segment[i] : 0;
-    const bool written = file->failed_at == SIZE_MAX || last < file->failed_at;
-    if (written) lines += chunk->line_ends.size();
-    bytes += chunk->data.size();
+    return file->failed_at == SIZE_MAX || last < file->failed_at;
+  };
+  for (size_t i = 0; i < n; ++i) {
+    if (written(i)) lines += file->chunks[i]->line_ends.size();
+    bytes += file->chunks[i]->data.size();
+  }
+  counters_->lines_written.fetch_add(lines, std::memory_order_relaxed);
+  counters_->queued_bytes.fetch_sub(bytes, std::memory_order_relaxed);
+  for (size_t i = 0; i < n; ++i) {
+    FileChunk* chunk = file->chunks[i];
     if (chunk->completion != nullptr) {
-      chunk->completion->PartDone(written ? Status::Ok() : file->error);
+      chunk->completion->PartDone(written(i) ? Status::Ok() : file->error);
     }
     delete chunk;
   }
-  counters_->lines_written.fetch_add(lines, std::memory_order_relaxed);
-  counters_->queued_chunks.fetch_sub(file->chunks.size(), std::memory_order_relaxed);
-  counters_->queued_bytes.fetch_sub(bytes, std::memory_order_release);
+  // Last, with release: once Drain() (acquire) sees no queued chunks, every
+  // completed chunk was told and freed.
+  counters_->queued_chunks.fetch_sub(n, std::memory_order_release);
   file->chunks.clear();
   file->chunk_last_segment.clear();
   file->failed_at = SIZE_MAX;

@@ -1,0 +1,193 @@
+#include "flags.h"
+
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace logscribe {
+namespace {
+
+// A flag set with one flag of every kind, and argv built from a list.
+class FlagsTest : public ::testing::Test {
+ protected:
+  FlagsTest() : flags_("scribe") {
+    flags_.AddString("path", &path_, "log root. Default: /var/log/scribe");
+    flags_.AddString("size", &size_, "rotation size. Default: 1MB");
+    flags_.AddInt("port", &port_, "port. Default: 1463");
+    flags_.AddBool("console", &console_, "echo lines. Default: false");
+    flags_.AddRepeated("tag", &tags_, "a tag. Default: none");
+    flags_.AddCustom(
+        "mode",
+        [this](std::string_view v) -> std::string {
+          if (v != "fast" && v != "safe") return "'" + std::string(v) + "' is not fast or safe";
+          mode_ = std::string(v);
+          return "";
+        },
+        "fast or safe. Default: safe");
+  }
+
+  bool Parse(std::vector<std::string> args) {
+    args.insert(args.begin(), "scribe");
+    std::vector<const char*> argv;
+    for (const auto& a : args) argv.push_back(a.c_str());
+    argv.push_back(nullptr);
+    error_ = "stale";
+    return flags_.Parse(static_cast<int>(args.size()), argv.data(), &error_);
+  }
+
+  FlagSet flags_;
+  std::string path_ = "/var/log/scribe";
+  std::string size_ = "1MB";
+  int64_t port_ = 1463;
+  bool console_ = false;
+  std::vector<std::string> tags_;
+  std::string mode_ = "safe";
+  std::string error_;
+};
+
+TEST_F(FlagsTest, NoArgumentsKeepTheDefaults) {
+  ASSERT_TRUE(Parse({}));
+  EXPECT_EQ(error_, "");
+  EXPECT_EQ(path_, "/var/log/scribe");
+  EXPECT_EQ(port_, 1463);
+  EXPECT_FALSE(console_);
+  EXPECT_FALSE(flags_.WasSet("path"));
+  EXPECT_TRUE(flags_.positional().empty());
+}
+
+TEST_F(FlagsTest, SingleAndDoubleDashWithSpaceOrEquals) {
+  ASSERT_TRUE(Parse({"-path", "/a"})) << error_;
+  EXPECT_EQ(path_, "/a");
+  ASSERT_TRUE(Parse({"--path", "/b"})) << error_;
+  EXPECT_EQ(path_, "/b");
+  ASSERT_TRUE(Parse({"-path=/c"})) << error_;
+  EXPECT_EQ(path_, "/c");
+  ASSERT_TRUE(Parse({"--path=/d"})) << error_;
+  EXPECT_EQ(path_, "/d");
+  EXPECT_TRUE(flags_.WasSet("path"));
+  EXPECT_FALSE(flags_.WasSet("port"));
+}
+
+TEST_F(FlagsTest, ValueMayContainEqualsAndBeEmpty) {
+  ASSERT_TRUE(Parse({"-path=a=b"})) << error_;
+  EXPECT_EQ(path_, "a=b");
+  ASSERT_TRUE(Parse({"-path="})) << error_;
+  EXPECT_EQ(path_, "");
+  ASSERT_TRUE(Parse({"-path", ""})) << error_;
+  EXPECT_EQ(path_, "");
+}
+
+TEST_F(FlagsTest, ValuesMayBeginWithADash) {
+  ASSERT_TRUE(Parse({"-size", "-1B"})) << error_;
+  EXPECT_EQ(size_, "-1B");
+  ASSERT_TRUE(Parse({"--size", "-1"})) << error_;
+  EXPECT_EQ(size_, "-1");
+  ASSERT_TRUE(Parse({"-port", "-5"})) << error_;
+  EXPECT_EQ(port_, -5);
+  ASSERT_TRUE(Parse({"-path", "--weird"})) << error_;
+  EXPECT_EQ(path_, "--weird");
+  ASSERT_TRUE(Parse({"-size=-1B"})) << error_;
+  EXPECT_EQ(size_, "-1B");
+}
+
+TEST_F(FlagsTest, IntFlags) {
+  ASSERT_TRUE(Parse({"-port", "8080"})) << error_;
+  EXPECT_EQ(port_, 8080);
+  ASSERT_TRUE(Parse({"-port=9223372036854775807"})) << error_;
+  EXPECT_EQ(port_, INT64_MAX);
+  for (const char* bad : {"abc", "12x", "", "1.5", "99999999999999999999"}) {
+    EXPECT_FALSE(Parse({"-port", bad})) << bad;
+    EXPECT_NE(error_.find("-port"), std::string::npos) << error_;
+    EXPECT_NE(error_.find("whole number"), std::string::npos) << error_;
+  }
+}
+
+TEST_F(FlagsTest, BoolFlagsStandAloneOrTakeAValue) {
+  ASSERT_TRUE(Parse({"-console"})) << error_;
+  EXPECT_TRUE(console_);
+  ASSERT_TRUE(Parse({"-console=false"})) << error_;
+  EXPECT_FALSE(console_);
+  ASSERT_TRUE(Parse({"--console=true"})) << error_;
+  EXPECT_TRUE(console_);
+  ASSERT_TRUE(Parse({"-console=0"})) << error_;
+  EXPECT_FALSE(console_);
+  ASSERT_TRUE(Parse({"-console=yes"})) << error_;
+  EXPECT_TRUE(console_);
+  EXPECT_FALSE(Parse({"-console=maybe"}));
+  EXPECT_NE(error_.find("true or false"), std::string::npos) << error_;
+}
+
+TEST_F(FlagsTest, AStandAloneBoolDoesNotEatTheNextArgument) {
+  ASSERT_TRUE(Parse({"-console", "-path", "/p", "rest"})) << error_;
+  EXPECT_TRUE(console_);
+  EXPECT_EQ(path_, "/p");
+  EXPECT_EQ(flags_.positional(), std::vector<std::string>{"rest"});
+}
+
+TEST_F(FlagsTest, RepeatedFlagsAppendAndOthersTakeTheLast) {
+  ASSERT_TRUE(Parse({"-tag", "a", "--tag=b", "-tag", "-c", "-path", "/1", "-path=/2"})) << error_;
+  EXPECT_EQ(tags_, (std::vector<std::string>{"a", "b", "-c"}));
+  EXPECT_EQ(path_, "/2");
+}
+
+TEST_F(FlagsTest, CustomFlagsReportTheParserSentence) {
+  ASSERT_TRUE(Parse({"-mode", "fast"})) << error_;
+  EXPECT_EQ(mode_, "fast");
+  EXPECT_FALSE(Parse({"-mode=slow"}));
+  EXPECT_EQ(error_, "-mode: 'slow' is not fast or safe");
+  EXPECT_TRUE(flags_.WasSet("mode"));
+}
+
+TEST_F(FlagsTest, UnknownFlagIsAnError) {
+  EXPECT_FALSE(Parse({"-nope"}));
+  EXPECT_NE(error_.find("unknown flag -nope"), std::string::npos) << error_;
+  EXPECT_FALSE(Parse({"--nope=1"}));
+  EXPECT_NE(error_.find("-nope"), std::string::npos) << error_;
+  // Names are exact: no prefixes, no case folding.
+  EXPECT_FALSE(Parse({"-pat", "x"}));
+  EXPECT_FALSE(Parse({"-PATH", "x"}));
+}
+
+TEST_F(FlagsTest, MissingValueIsAnError) {
+  EXPECT_FALSE(Parse({"-path"}));
+  EXPECT_NE(error_.find("-path needs a value"), std::string::npos) << error_;
+  EXPECT_FALSE(Parse({"-console", "--port"}));
+  EXPECT_NE(error_.find("-port needs a value"), std::string::npos) << error_;
+}
+
+TEST_F(FlagsTest, HelpIsNotAnError) {
+  for (const char* help : {"-h", "-help", "--help", "--h", "-help=1"}) {
+    EXPECT_FALSE(Parse({help})) << help;
+    EXPECT_EQ(error_, "") << help;
+  }
+  // Even after other flags, and before bad ones.
+  EXPECT_FALSE(Parse({"-path", "/x", "-help", "-nope"}));
+  EXPECT_EQ(error_, "");
+}
+
+TEST_F(FlagsTest, PositionalArgumentsAndDoubleDash) {
+  ASSERT_TRUE(Parse({"first", "-path", "/p", "-", "second", "--", "-port", "--x"})) << error_;
+  EXPECT_EQ(flags_.positional(),
+            (std::vector<std::string>{"first", "-", "second", "-port", "--x"}));
+  EXPECT_EQ(port_, 1463);
+  EXPECT_EQ(path_, "/p");
+}
+
+TEST_F(FlagsTest, UsageListsEveryFlagWithItsHelp) {
+  const std::string usage = flags_.Usage();
+  EXPECT_EQ(usage.rfind("Usage of scribe:", 0), 0u) << usage;
+  for (const char* line : {"-path string", "-size string", "-port int", "-console\n",
+                           "-tag string (repeatable)", "-mode string", "Default: 1463",
+                           "fast or safe. Default: safe"}) {
+    EXPECT_NE(usage.find(line), std::string::npos) << line << "\n" << usage;
+  }
+}
+
+TEST(FlagSetTest, WasSetOfAnUnknownNameIsFalse) {
+  FlagSet flags("x");
+  EXPECT_FALSE(flags.WasSet("anything"));
+}
+
+}  // namespace
+}  // namespace logscribe
