@@ -30,9 +30,18 @@ class BatchBuilder {
   explicit BatchBuilder(LineFormat format) : format_(format) {}
 
   // Validates one entry and appends its line to its file's chunk. On error the
-  // builder is unchanged except that it should be Clear()ed: a request is
-  // accepted or rejected as a whole.
+  // builder should be Clear()ed: a request is accepted or rejected as a whole.
   Status Add(std::string_view path, std::string_view filename, std::string_view line);
+
+  // The same in two passes over a whole request, which sizes every chunk once
+  // instead of growing it line by line:
+  //   for each entry: Route(path, filename, line.size())   (validates)
+  //   Reserve();
+  //   for each entry, in the same order: AppendNext(line)
+  // The views given to Route() must stay valid until Take() or Clear().
+  Status Route(std::string_view path, std::string_view filename, uint64_t line_bytes);
+  void Reserve();
+  void AppendNext(std::string_view line);
 
   // Total bytes and lines added since the last Take()/Clear().
   uint64_t bytes() const { return bytes_; }
@@ -43,15 +52,30 @@ class BatchBuilder {
   void Clear();
 
  private:
+  // Finds (or creates) the chunk of a raw (path, filename). With `cache`, a
+  // small cache of the request's raw names (views, see Route()) spares the
+  // validation and the key lookup when lines of a few files alternate.
+  Status Locate(std::string_view path, std::string_view filename, bool cache, uint32_t* chunk);
   void AppendLine(FileChunk* chunk, std::string_view line);
+
+  struct CacheSlot {
+    std::string_view path;
+    std::string_view filename;
+    uint32_t chunk = 0;
+    uint64_t generation = 0;  // valid when equal to generation_
+  };
+  static constexpr size_t kCacheSlots = 64;
 
   const LineFormat format_;
   std::vector<std::unique_ptr<FileChunk>> chunks_;
-  std::unordered_map<std::string_view, FileChunk*> by_key_;  // views into chunks_[i]->key
-  std::string key_;            // scratch
-  std::string last_path_;      // the previous entry's raw path and filename: consecutive
-  std::string last_filename_;  // lines of one file skip validation and lookup
-  FileChunk* last_ = nullptr;
+  std::vector<uint64_t> reserve_bytes_;  // per chunk, gathered by Route()
+  std::vector<uint32_t> reserve_lines_;
+  std::vector<uint32_t> routes_;         // chunk of each Route()d entry, in order
+  size_t next_route_ = 0;
+  std::unordered_map<std::string_view, uint32_t> by_key_;  // views into chunks_[i]->key
+  CacheSlot cache_[kCacheSlots];
+  uint64_t generation_ = 1;
+  std::string key_;  // scratch
   uint64_t bytes_ = 0;
   uint64_t lines_ = 0;
 };

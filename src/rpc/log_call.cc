@@ -84,10 +84,12 @@ Status FillFromBatch(const logscribe::v1::LogBatch& batch, BatchBuilder* builder
   const int n = batch.entries_size();
   for (int i = 0; i < n; ++i) {
     const logscribe::v1::LogRequest& e = batch.entries(i);
-    if (Status s = builder->Add(e.path(), e.filename(), e.line()); !s.ok()) {
+    if (Status s = builder->Route(e.path(), e.filename(), e.line().size()); !s.ok()) {
       return Status(s.code(), "entries[" + std::to_string(i) + "]: " + s.message());
     }
   }
+  builder->Reserve();
+  for (int i = 0; i < n; ++i) builder->AppendNext(batch.entries(i).line());
   return Status::Ok();
 }
 

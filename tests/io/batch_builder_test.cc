@@ -192,3 +192,57 @@ TEST(BatchBuilderTest, ManyFilesKeepTheirOwnLines) {
 
 }  // namespace
 }  // namespace logscribe
+
+namespace logscribe {
+namespace {
+
+// The two-pass form used for whole requests: Route every entry, Reserve, then
+// AppendNext in the same order.
+TEST(BatchBuilderTwoPassTest, MatchesAddLineForLine) {
+  std::vector<std::string> paths, names, lines;
+  for (int i = 0; i < 500; ++i) {
+    paths.push_back(i % 3 ? "svc/a" : "svc//./a");  // two spellings, one file
+    names.push_back("f" + std::to_string(i % 7));
+    lines.push_back(i % 5 ? "line " + std::to_string(i) : "with\nnewline " + std::to_string(i) + "\n");
+  }
+  for (bool escape : {false, true}) {
+    BatchBuilder one(LineFormat{1 << 20, escape});
+    BatchBuilder two(LineFormat{1 << 20, escape});
+    for (size_t i = 0; i < lines.size(); ++i) {
+      ASSERT_TRUE(one.Add(paths[i], names[i], lines[i]).ok());
+      ASSERT_TRUE(two.Route(paths[i], names[i], lines[i].size()).ok());
+    }
+    two.Reserve();
+    for (const auto& l : lines) two.AppendNext(l);
+    EXPECT_EQ(one.bytes(), two.bytes());
+    EXPECT_EQ(one.lines(), two.lines());
+    auto a = one.Take();
+    auto b = two.Take();
+    ASSERT_EQ(a.size(), 7u);
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i) {
+      EXPECT_EQ(a[i]->key, b[i]->key);
+      EXPECT_EQ(a[i]->data, b[i]->data);
+      EXPECT_EQ(a[i]->line_ends, b[i]->line_ends);
+    }
+  }
+}
+
+TEST(BatchBuilderTwoPassTest, RouteValidatesAndCacheForgetsOldRequests) {
+  BatchBuilder b(LineFormat{10, false});
+  EXPECT_EQ(b.Route("..", "x", 1).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(b.Route("", "x", 11).code(), StatusCode::kInvalidArgument);
+  b.Clear();
+  // A cached raw name from one request must not be trusted in the next: the
+  // same bytes at the same address may now be a different, invalid name.
+  std::string path = "ok";
+  ASSERT_TRUE(b.Route(path, "x", 1).ok());
+  b.Reserve();
+  b.AppendNext("1");
+  ASSERT_EQ(b.Take().size(), 1u);
+  path = "..";
+  EXPECT_EQ(b.Route(path, "x", 1).code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace logscribe
