@@ -5,6 +5,8 @@
 #include <iterator>
 #include <mutex>
 
+#include <pthread.h>
+
 namespace logscribe {
 namespace {
 
@@ -23,7 +25,13 @@ WriterThread::WriterThread(const LogRoot* root, std::unique_ptr<FileWriter> writ
 
 WriterThread::~WriterThread() { Stop(); }
 
-void WriterThread::Start() { thread_ = std::thread([this] { Run(); }); }
+void WriterThread::Start() {
+  thread_ = std::thread([this] {
+    // Named so top, perf and gdb tell writers from gRPC's threads.
+    pthread_setname_np(pthread_self(), "ls-writer");
+    Run();
+  });
+}
 
 void WriterThread::Stop() {
   if (!thread_.joinable()) return;

@@ -1,6 +1,7 @@
 #include "scribe_server.h"
 
 #include <grpc/grpc.h>
+#include <pthread.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/security/server_credentials.h>
@@ -74,6 +75,7 @@ Status ScribeServer::Start(const ScribeServerOptions& options, Sink* sink,
 }
 
 void ScribeServer::Serve(CqContext* ctx) {
+  pthread_setname_np(pthread_self(), "ls-cq");
   void* tag;
   bool ok;
   while (ctx->cq->Next(&tag, &ok)) static_cast<Tag*>(tag)->Proceed(ok);
