@@ -17,7 +17,8 @@ Status FileSink::Create(const LogRoot* root, const FileSinkOptions& options,
       writer = MakeNullFileWriter();
     } else if (options.writer != WriterKind::kWritev) {
       std::string why;
-      writer = MakeUringFileWriter(options.uring_depth, &why);
+      writer = options.writer == WriterKind::kUring ? MakeUringFileWriter(options.uring_depth, &why)
+                                                     : MakeAutoFileWriter(options.uring_depth, &why);
       if (writer == nullptr) {
         if (options.writer == WriterKind::kUring) {
           return Status::FailedPrecondition("-writer uring was asked for, but " + why);

@@ -24,6 +24,10 @@
 namespace logscribe {
 
 // Which FileWriter the writer threads use. Default: kAuto.
+//   kAuto:   writev appends, io_uring fdatasync (writev alone when io_uring is
+//            unusable): the measured best on a 2-core ext4 machine.
+//   kUring:  appends and syncs through io_uring.
+//   kWritev: writev(2) and fdatasync(2) only.
 enum class WriterKind { kAuto, kUring, kWritev };
 
 struct FileSinkOptions {

@@ -21,7 +21,10 @@ namespace {
 
 class UringFileWriter final : public FileWriter {
  public:
-  explicit UringFileWriter(unsigned depth) : depth_(depth) {}
+  // With `appends_via_writev`, Append() uses writev(2) and only Sync() uses the
+  // ring (the "auto" writer: see MakeAutoFileWriter).
+  UringFileWriter(unsigned depth, bool appends_via_writev)
+      : depth_(depth), posix_(appends_via_writev ? MakePosixFileWriter() : nullptr) {}
   ~UringFileWriter() override {
     if (initialized_) io_uring_queue_exit(&ring_);
   }
@@ -32,9 +35,10 @@ class UringFileWriter final : public FileWriter {
     return rc;
   }
 
-  const char* name() const override { return "io_uring"; }
+  const char* name() const override { return posix_ ? "writev+io_uring-fsync" : "io_uring"; }
 
   void Append(std::span<WriteOp> ops) override {
+    if (posix_) return posix_->Append(ops);
     states_.resize(ops.size());
     for (size_t i = 0; i < ops.size(); ++i) {
       ops[i].written = 0;
@@ -138,6 +142,7 @@ class UringFileWriter final : public FileWriter {
   }
 
   const unsigned depth_;
+  const std::unique_ptr<FileWriter> posix_;
   bool initialized_ = false;
   io_uring ring_{};
   std::vector<OpState> states_;
@@ -146,8 +151,10 @@ class UringFileWriter final : public FileWriter {
 
 }  // namespace
 
-std::unique_ptr<FileWriter> MakeUringFileWriter(unsigned depth, std::string* why_not) {
-  auto writer = std::make_unique<UringFileWriter>(depth);
+namespace {
+
+std::unique_ptr<FileWriter> MakeRing(unsigned depth, bool appends_via_writev, std::string* why_not) {
+  auto writer = std::make_unique<UringFileWriter>(depth, appends_via_writev);
   if (int rc = writer->Init(); rc < 0) {
     if (why_not != nullptr) {
       *why_not = std::string("io_uring_queue_init failed: ") + std::strerror(-rc);
@@ -157,6 +164,16 @@ std::unique_ptr<FileWriter> MakeUringFileWriter(unsigned depth, std::string* why
     return nullptr;
   }
   return writer;
+}
+
+}  // namespace
+
+std::unique_ptr<FileWriter> MakeUringFileWriter(unsigned depth, std::string* why_not) {
+  return MakeRing(depth, /*appends_via_writev=*/false, why_not);
+}
+
+std::unique_ptr<FileWriter> MakeAutoFileWriter(unsigned depth, std::string* why_not) {
+  return MakeRing(depth, /*appends_via_writev=*/true, why_not);
 }
 
 }  // namespace logscribe

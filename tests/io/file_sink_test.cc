@@ -657,7 +657,7 @@ TEST(FileSinkCreateTest, UringIsUsedOrTheReasonIsGiven) {
   options.writer = WriterKind::kAuto;
   std::unique_ptr<FileSink> auto_sink;
   ASSERT_TRUE(FileSink::Create(root.get(), options, &auto_sink).ok());
-  EXPECT_EQ(auto_sink->writer_name(), uring_works ? "io_uring" : "writev");
+  EXPECT_EQ(auto_sink->writer_name(), uring_works ? "writev+io_uring-fsync" : "writev");
   EXPECT_EQ(auto_sink->fallback_reason().empty(), uring_works);
 }
 
