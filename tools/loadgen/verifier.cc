@@ -1,0 +1,178 @@
+#include "verifier.h"
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+namespace logscribe::loadgen {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The state of one scan.
+class ScanState {
+ public:
+  ScanState(const LineCodec& codec, const std::vector<const BatchLedger*>& ledgers, VerifyResult* result)
+      : codec_(codec), ledgers_(ledgers), result_(result) {
+    seen_.resize(ledgers.size());
+    for (size_t c = 0; c < ledgers.size(); ++c) {
+      seen_[c].resize(ledgers[c]->batches() * ledgers[c]->lines_per_batch());
+    }
+  }
+
+  void ReadFile(const fs::path& file, const std::string& dir, const std::string& stem);
+  void CountMissing();
+
+ private:
+  void CheckLine(std::string_view line, const std::string& dir, const std::string& stem,
+                 const fs::path& file);
+  bool InRightFile(const LineId& id, const std::string& dir, const std::string& stem) const;
+  void Example(const std::string& sentence) {
+    if (result_->examples.size() < Verifier::kMaxExamples) result_->examples.push_back(sentence);
+  }
+
+  const LineCodec& codec_;
+  const std::vector<const BatchLedger*>& ledgers_;
+  VerifyResult* const result_;
+  std::vector<std::vector<bool>> seen_;  // [conn][seq * lines_per_batch + idx]
+  std::string scratch_;
+};
+
+void ScanState::ReadFile(const fs::path& file, const std::string& dir, const std::string& stem) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    if (result_->error.empty()) result_->error = "cannot read " + file.string();
+    return;
+  }
+  ++result_->files_read;
+  std::string buffer;
+  std::string carry;  // a line cut by the chunk boundary
+  constexpr size_t kChunk = 1 << 20;
+  buffer.resize(kChunk);
+  while (in) {
+    in.read(buffer.data(), static_cast<std::streamsize>(kChunk));
+    const size_t got = static_cast<size_t>(in.gcount());
+    std::string_view data(buffer.data(), got);
+    size_t pos = 0;
+    while (pos < data.size()) {
+      const size_t nl = data.find('\n', pos);
+      if (nl == std::string_view::npos) {
+        carry.append(data.substr(pos));
+        break;
+      }
+      if (carry.empty()) {
+        CheckLine(data.substr(pos, nl - pos), dir, stem, file);
+      } else {
+        carry.append(data.substr(pos, nl - pos));
+        CheckLine(carry, dir, stem, file);
+        carry.clear();
+      }
+      pos = nl + 1;
+    }
+  }
+  if (!carry.empty()) CheckLine(carry, dir, stem, file);  // a last line without its newline
+}
+
+bool ScanState::InRightFile(const LineId& id, const std::string& dir, const std::string& stem) const {
+  const int k = codec_.FileIndex(id);
+  if (dir != codec_.PathName(k)) return false;
+  const std::string& name = codec_.FileName(k);
+  // f3.log, or rotated: f3-<timestamp>Z[-n].log ("f3-" keeps f30 apart).
+  return stem == name || (stem.size() > name.size() && stem.compare(0, name.size(), name) == 0 &&
+                          stem[name.size()] == '-');
+}
+
+void ScanState::CheckLine(std::string_view line, const std::string& dir, const std::string& stem,
+                          const fs::path& file) {
+  const std::string& prefix = codec_.run_prefix();
+  if (line.substr(0, prefix.size()) != prefix) {
+    if (line.find(prefix) != std::string_view::npos) {
+      ++result_->corrupted;
+      Example("a line in " + file.string() + " holds this run's id past its start: " +
+              std::string(line.substr(0, 80)));
+    }
+    return;
+  }
+  ++result_->lines_found;
+  const std::optional<LineId> id = codec_.ParseId(line);
+  const BatchLedger* ledger = id && id->conn < ledgers_.size() ? ledgers_[id->conn] : nullptr;
+  if (ledger == nullptr || id->seq >= ledger->batches() || id->idx >= ledger->lines(id->seq)) {
+    ++result_->corrupted;
+    Example("a line in " + file.string() + " names no line that was sent: " + std::string(line.substr(0, 80)));
+    return;
+  }
+  std::vector<bool>& seen = seen_[id->conn];
+  const size_t bit = id->seq * ledger->lines_per_batch() + id->idx;
+  if (seen[bit]) {
+    ++result_->duplicated;
+    Example("duplicated in " + file.string() + ": " + std::string(line.substr(0, line.find(' '))));
+  } else {
+    seen[bit] = true;
+    if (!ledger->acked(id->seq)) ++result_->unacked_found;
+  }
+  if (!codec_.Matches(*id, line, &scratch_)) {
+    ++result_->corrupted;
+    Example("corrupted in " + file.string() + ": " + std::string(line.substr(0, 80)));
+  } else if (!InRightFile(*id, dir, stem)) {
+    ++result_->corrupted;
+    Example("in the wrong file " + file.string() + ": " + std::string(line.substr(0, line.find(' '))));
+  }
+}
+
+void ScanState::CountMissing() {
+  for (size_t c = 0; c < ledgers_.size(); ++c) {
+    const BatchLedger& ledger = *ledgers_[c];
+    const std::vector<bool>& seen = seen_[c];
+    for (uint64_t seq = 0; seq < ledger.batches(); ++seq) {
+      if (!ledger.acked(seq)) continue;
+      const uint32_t lines = ledger.lines(seq);
+      for (uint32_t idx = 0; idx < lines; ++idx) {
+        if (seen[seq * ledger.lines_per_batch() + idx]) continue;
+        ++result_->missing;
+        if (result_->examples.size() < Verifier::kMaxExamples) {
+          std::string text;
+          codec_.Format(LineId{static_cast<uint32_t>(c), seq, idx}, &text);
+          result_->examples.push_back("missing: " + text.substr(0, text.find(' ')));
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+VerifyResult Verifier::Scan(const std::vector<std::string>& roots) const {
+  VerifyResult result;
+  ScanState state(codec_, ledgers_, &result);
+  for (const std::string& root_text : roots) {
+    const fs::path root(root_text);
+    std::error_code ec;
+    fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
+    if (ec) {
+      if (result.error.empty()) result.error = "cannot read -verify-root " + root_text + ": " + ec.message();
+      continue;
+    }
+    for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (ec) break;
+      const fs::directory_entry& entry = *it;
+      if (!entry.is_regular_file(ec) || entry.path().extension() != ".log") continue;
+      const fs::path rel = entry.path().lexically_relative(root);
+      state.ReadFile(entry.path(), rel.parent_path().string(), entry.path().stem().string());
+    }
+    if (ec && result.error.empty()) result.error = "cannot read -verify-root " + root_text + ": " + ec.message();
+  }
+  state.CountMissing();
+  return result;
+}
+
+VerifyResult Verifier::ScanUntilComplete(const std::vector<std::string>& roots,
+                                         std::chrono::nanoseconds wait) const {
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  for (;;) {
+    VerifyResult result = Scan(roots);
+    if (result.missing == 0 || std::chrono::steady_clock::now() >= deadline) return result;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
+}  // namespace logscribe::loadgen
