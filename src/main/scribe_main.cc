@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "credentials.h"
 #include "file_sink.h"
 #include "log_root.h"
 #include "scribe_options.h"
@@ -46,6 +47,10 @@ int Run(int argc, char** argv) {
   if (int code = ParseScribeOptions(argc, argv, &options); code >= 0) return code;
   const auto started = std::chrono::steady_clock::now();
 
+  // The TLS files are checked first: a bad one fails before anything is opened.
+  ServerSecurity security;
+  if (Status s = MakeServerSecurity(options.security, &security); !s.ok()) return Fail(s.message());
+
   std::unique_ptr<LogRoot> root;
   if (!options.null_sink) {
     if (Status s = LogRoot::Open(options.path, options.dir_mode, options.file_mode, &root); !s.ok()) {
@@ -73,6 +78,7 @@ int Run(int argc, char** argv) {
   server_options.format.max_line_bytes = options.max_line_bytes;
   server_options.format.escape_newlines = options.escape_newlines;
   server_options.max_stream_inflight = options.stream_inflight;
+  server_options.credentials = security.credentials;
   std::unique_ptr<ScribeServer> server;
   if (Status s = ScribeServer::Start(server_options, sink.get(), &server); !s.ok()) {
     sink->Stop();
@@ -97,8 +103,12 @@ int Run(int argc, char** argv) {
               options.cq_threads, FormatSize(options.queue_bytes).c_str(),
               FormatSize(options.batch_bytes).c_str(), options.max_open_files,
               FormatSize(options.max_line_bytes).c_str());
-  std::printf("  security:  insecure (no TLS flags given)\n");
+  std::printf("  security:  %s\n", security.description.c_str());
   std::fflush(stdout);
+  if (security.mode == TlsMode::kInsecure) {
+    std::fprintf(stderr, "logscribe: warning: plaintext gRPC: anyone who can reach %s:%d can write logs "
+                 "(see -crt, -pk, -ca)\n", options.bind.c_str(), server->port());
+  }
 
   int sig = 0;
   sigwait(&signals, &sig);
@@ -118,6 +128,10 @@ int Run(int argc, char** argv) {
                static_cast<unsigned long long>(stats.rotations),
                static_cast<unsigned long long>(stats.write_errors),
                static_cast<unsigned long long>(stats.refused_batches));
+  if (security.allow_list != nullptr && security.allow_list->refused_calls() > 0) {
+    std::fprintf(stderr, "logscribe: %llu calls refused by the allow-list\n",
+                 static_cast<unsigned long long>(security.allow_list->refused_calls()));
+  }
   return 0;
 }
 

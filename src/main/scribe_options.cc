@@ -74,7 +74,7 @@ int ParseScribeOptions(int argc, const char* const* argv, ScribeOptions* o) {
         else if (v == "writev") o->writer = WriterKind::kWritev;
         else return "wants auto, uring or writev, not '" + std::string(v) + "'";
         return "";
-      }, "file writer: auto (io_uring when the kernel allows it), uring, writev (default \"auto\")");
+      }, "file writer: auto (writev appends, io_uring fdatasync when the kernel allows it), uring (io_uring for both), writev (no io_uring) (default \"auto\")");
   flags.AddCustom("file-mode", [&](std::string_view v) { return ParseMode(v, &o->file_mode); },
                   "permission bits of new log files (default \"0640\")");
   flags.AddCustom("dir-mode", [&](std::string_view v) { return ParseMode(v, &o->dir_mode); },
@@ -95,6 +95,15 @@ int ParseScribeOptions(int argc, const char* const* argv, ScribeOptions* o) {
         o->shutdown_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
         return "";
       }, "how long shutdown waits for in-flight calls (default \"5s\")");
+  flags.AddString("ca", &o->security.files.ca,
+                  "PEM CA certificate that client certificates must chain to; with -crt and -pk: mutual TLS (default none)");
+  flags.AddString("crt", &o->security.files.crt,
+                  "PEM certificate (chain) of the scribe; with -pk: TLS (default none: insecure)");
+  flags.AddString("pk", &o->security.files.pk, "PEM private key of -crt, unencrypted (default none)");
+  flags.AddRepeated("allow-cn", &o->security.allow_cn,
+                    "mutual TLS: a client certificate CN that may call; repeatable (default any)");
+  flags.AddRepeated("allow-san", &o->security.allow_san,
+                    "mutual TLS: a client certificate SAN (DNS, IP, URI, email) that may call; repeatable (default any)");
   flags.AddCustom("test-write-delay", [&](std::string_view v) -> std::string {
         std::string error;
         auto d = ParseDuration(v, &error);
@@ -125,6 +134,8 @@ int ParseScribeOptions(int argc, const char* const* argv, ScribeOptions* o) {
   if (o->max_message_bytes > (1u << 31) - 1) return fail("-max-message-bytes must be below 2GiB");
   if (o->max_line_bytes > UINT32_MAX / 2) return fail("-max-line-bytes must be below 2GiB");
   if (o->path.empty()) return fail("-path must not be empty");
+  TlsMode tls_mode;
+  if (Status s = ServerTlsMode(o->security, &tls_mode); !s.ok()) return fail(s.message());
   o->port = static_cast<int>(port);
   o->cq_threads = static_cast<int>(cq);
   o->writer_threads = static_cast<int>(writers);

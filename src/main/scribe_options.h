@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 
+#include "credentials.h"
 #include "file_sink.h"
 #include "scribe_server.h"
 
@@ -55,6 +56,9 @@ struct ScribeOptions {
   int stream_inflight = 64;
   // How long shutdown waits for in-flight calls. Default: 5s (-shutdown-timeout).
   std::chrono::milliseconds shutdown_timeout{5000};
+  // TLS files and the client allow-list (see credentials.h). Default: no
+  // files, insecure (-ca, -crt, -pk, -allow-cn, -allow-san).
+  ServerSecurityOptions security;
   // Test hook: delay before each writer round. Default: 0 (-test-write-delay).
   std::chrono::nanoseconds test_write_delay{0};
 };

@@ -69,6 +69,8 @@ class TempDir {
 
 // Reads a whole file; "" when missing.
 std::string ReadFile(const std::string& path);
+// The lines of `text`, newlines removed.
+std::vector<std::string> SplitLines(const std::string& text);
 // Lists regular files below `dir`, recursively, as paths relative to it, sorted.
 std::vector<std::string> ListFiles(const std::string& dir);
 

@@ -14,7 +14,6 @@
 #include <filesystem>
 #include <map>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include "logscribe.grpc.pb.h"
@@ -24,14 +23,6 @@ namespace logscribe::testing {
 namespace {
 
 namespace v1 = logscribe::v1;
-
-std::vector<std::string> SplitLines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::stringstream ss(text);
-  std::string line;
-  while (std::getline(ss, line)) lines.push_back(line);
-  return lines;
-}
 
 class ScribeTest : public ::testing::TestWithParam<std::string> {
  protected:
