@@ -6,7 +6,10 @@ namespace logscribe {
 
 void AckQueue::Push(Deliverable* item) {
   items_.enqueue(item);
-  if (!armed_.exchange(true)) alarm_.Set(cq_, gpr_now(GPR_CLOCK_MONOTONIC), this);
+  // A deadline in the past fires at once, on this thread's exec context. "Now"
+  // would be rounded up to the next millisecond tick of gRPC's timer thread
+  // and cost every ack up to 1 ms.
+  if (!armed_.exchange(true)) alarm_.Set(cq_, gpr_inf_past(GPR_CLOCK_MONOTONIC), this);
 }
 
 void AckQueue::Proceed(bool /*ok*/) {
