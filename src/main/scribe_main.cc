@@ -2,6 +2,7 @@
 // writers and the server, prints one start-up block, and on SIGINT/SIGTERM
 // runs the shutdown sequence and prints a summary.
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -14,6 +15,7 @@
 #include "file_sink.h"
 #include "log_root.h"
 #include "scribe_options.h"
+#include "scribe_registration.h"
 #include "scribe_server.h"
 #include "size_spec.h"
 
@@ -57,6 +59,22 @@ int Run(int argc, char** argv) {
       return Fail(s.message());
     }
   }
+  // Log files are descriptors: take the whole hard limit, and keep the open-file
+  // cap below it with room for sockets and the rest.
+  std::string open_files_note;
+  if (struct rlimit rl; getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+    if (rl.rlim_cur < rl.rlim_max) {
+      rl.rlim_cur = rl.rlim_max;
+      setrlimit(RLIMIT_NOFILE, &rl);
+      getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    constexpr rlim_t kReserve = 256;
+    const rlim_t room = rl.rlim_cur > 2 * kReserve ? rl.rlim_cur - kReserve : rl.rlim_cur / 2;
+    if (static_cast<rlim_t>(options.max_open_files) > room) {
+      options.max_open_files = static_cast<int>(room);
+      open_files_note = " (capped by the descriptor limit " + std::to_string(rl.rlim_cur) + ")";
+    }
+  }
   FileSinkOptions sink_options;
   sink_options.writer_threads = options.writer_threads;
   sink_options.max_queued_bytes = options.queue_bytes;
@@ -84,6 +102,14 @@ int Run(int argc, char** argv) {
     sink->Stop();
     return Fail(s.message());
   }
+  // -mediator: register before the start-up block, so "listening on" means reachable through it.
+  std::unique_ptr<Registrar> registrar;
+  std::string mediator_line;
+  if (Status s = StartScribeRegistrar(options, server->port(), kVersion, &registrar, &mediator_line); !s.ok()) {
+    server->Shutdown(std::chrono::milliseconds(0));
+    sink->Stop();
+    return Fail(s.message());
+  }
 
   std::string writer = sink->writer_name();
   if (!sink->fallback_reason().empty()) writer += " (io_uring unavailable: " + sink->fallback_reason() + ")";
@@ -99,11 +125,12 @@ int Run(int argc, char** argv) {
                                        : (FormatSize(options.rotate_bytes) + " per file, then rotate").c_str());
   std::printf("  writer:    %s, %d thread(s)\n", writer.c_str(), options.writer_threads);
   std::printf("  ack:       %s\n", AckModeName(options.ack));
-  std::printf("  tuning:    %d CQ thread(s), queue %s, batch %s, %d open files, line %s\n",
+  std::printf("  tuning:    %d CQ thread(s), queue %s, batch %s, %d open files%s, line %s\n",
               options.cq_threads, FormatSize(options.queue_bytes).c_str(),
               FormatSize(options.batch_bytes).c_str(), options.max_open_files,
-              FormatSize(options.max_line_bytes).c_str());
+              open_files_note.c_str(), FormatSize(options.max_line_bytes).c_str());
   std::printf("  security:  %s\n", security.description.c_str());
+  if (registrar != nullptr) std::printf("  mediator:  %s\n", mediator_line.c_str());
   std::fflush(stdout);
   if (security.mode == TlsMode::kInsecure) {
     std::fprintf(stderr, "logscribe: warning: plaintext gRPC: anyone who can reach %s:%d can write logs "
@@ -113,6 +140,7 @@ int Run(int argc, char** argv) {
   int sig = 0;
   sigwait(&signals, &sig);
   std::fprintf(stderr, "logscribe: %s received, draining\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  if (registrar != nullptr) registrar->Stop();
   server->Shutdown(options.shutdown_timeout);
   sink->Stop();
 

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "flags.h"
+#include "registry.h"  // ValidateHostPort
 #include "size_spec.h"
 
 namespace logscribe {
@@ -27,6 +28,30 @@ std::string SizeInto(std::string_view text, uint64_t* out, bool allow_unlimited)
   if (*v == kUnlimitedSize && !allow_unlimited) return "must be a finite size";
   *out = *v;
   return "";
+}
+
+Status CheckMediatorFlags(const ScribeOptions& o, const FlagSet& flags) {
+  if (o.mediator.empty()) {
+    for (const char* flag : {"id", "advertise", "register-timeout"}) {
+      if (flags.WasSet(flag)) return Status::InvalidArgument(std::string("-") + flag + " needs -mediator");
+    }
+    return Status::Ok();
+  }
+  if (Status s = ValidateHostPort(o.mediator, "-mediator"); !s.ok()) return s;
+  if (!o.advertise.empty()) {
+    if (Status s = ValidateHostPort(o.advertise, "-advertise"); !s.ok()) return s;
+  }
+  if (flags.WasSet("id") && o.id.empty()) return Status::InvalidArgument("-id must not be empty");
+  if (o.id.size() > kMaxScribeIdBytes) {
+    return Status::InvalidArgument("-id must be at most " + std::to_string(kMaxScribeIdBytes) + " bytes");
+  }
+  if (o.register_timeout <= std::chrono::milliseconds(0)) {
+    return Status::InvalidArgument("-register-timeout must be positive");
+  }
+  if (o.ping_interval < std::chrono::milliseconds(10)) {
+    return Status::InvalidArgument("-ping-interval must be at least 10ms");
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -56,7 +81,7 @@ int ParseScribeOptions(int argc, const char* const* argv, ScribeOptions* o) {
                   "bound on bytes buffered in memory; past it requests get RESOURCE_EXHAUSTED (default \"256MiB\")");
   flags.AddCustom("batch-bytes", [&](std::string_view v) { return SizeInto(v, &o->batch_bytes, false); },
                   "most bytes in one append to one file (default \"1MiB\")");
-  flags.AddInt("max-open-files", &open_files, "log files kept open at once, least recently used closed first (default 1024)");
+  flags.AddInt("max-open-files", &open_files, "log files kept open at once, least recently used closed first; capped by the descriptor limit (default 16384)");
   flags.AddCustom("max-line-bytes", [&](std::string_view v) { return SizeInto(v, &o->max_line_bytes, false); },
                   "longest line accepted; longer is INVALID_ARGUMENT (default \"1MiB\")");
   flags.AddCustom("max-message-bytes", [&](std::string_view v) { return SizeInto(v, &o->max_message_bytes, false); },
@@ -104,6 +129,23 @@ int ParseScribeOptions(int argc, const char* const* argv, ScribeOptions* o) {
                     "mutual TLS: a client certificate CN that may call; repeatable (default any)");
   flags.AddRepeated("allow-san", &o->security.allow_san,
                     "mutual TLS: a client certificate SAN (DNS, IP, URI, email) that may call; repeatable (default any)");
+  flags.AddString("mediator", &o->mediator, "mediators address if exists, i.e 127.0.0.1:8000; the scribe registers there (default none)");
+  flags.AddString("id", &o->id, "id to register with the mediator (default \"scribe-<hostname>-<port>\")");
+  flags.AddString("advertise", &o->advertise,
+                  "host:port the mediator should dial (default \"127.0.0.1:<port>\" when bound to a wildcard or loopback address, else <bind>:<port>)");
+  auto millis = [](std::chrono::milliseconds* out) {
+    return [out](std::string_view v) -> std::string {
+      std::string error;
+      auto d = ParseDuration(v, &error);
+      if (!d) return error;
+      *out = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
+      return "";
+    };
+  };
+  flags.AddCustom("register-timeout", millis(&o->register_timeout),
+                  "how long start-up tries to register with -mediator before giving up (default \"10s\")");
+  flags.AddCustom("ping-interval", millis(&o->ping_interval),
+                  "the mediator's ping interval: with no ping for twice this, register again (default \"5s\")");
   flags.AddCustom("test-write-delay", [&](std::string_view v) -> std::string {
         std::string error;
         auto d = ParseDuration(v, &error);
@@ -136,6 +178,7 @@ int ParseScribeOptions(int argc, const char* const* argv, ScribeOptions* o) {
   if (o->path.empty()) return fail("-path must not be empty");
   TlsMode tls_mode;
   if (Status s = ServerTlsMode(o->security, &tls_mode); !s.ok()) return fail(s.message());
+  if (Status s = CheckMediatorFlags(*o, flags); !s.ok()) return fail(s.message());
   o->port = static_cast<int>(port);
   o->cq_threads = static_cast<int>(cq);
   o->writer_threads = static_cast<int>(writers);

@@ -35,8 +35,9 @@ struct ScribeOptions {
   uint64_t queue_bytes = 256ull << 20;
   // Most bytes per append to one file. Default: 1MiB (-batch-bytes).
   uint64_t batch_bytes = 1 << 20;
-  // Open log files across writers. Default: 1024 (-max-open-files).
-  int max_open_files = 1024;
+  // Open log files across writers. Default: 16384 (-max-open-files), lowered
+  // at start-up to what the descriptor limit allows.
+  int max_open_files = 16384;
   // Longest line accepted. Default: 1MiB (-max-line-bytes).
   uint64_t max_line_bytes = 1 << 20;
   // Largest request message. Default: 64MiB (-max-message-bytes).
@@ -59,6 +60,18 @@ struct ScribeOptions {
   // TLS files and the client allow-list (see credentials.h). Default: no
   // files, insecure (-ca, -crt, -pk, -allow-cn, -allow-san).
   ServerSecurityOptions security;
+  // The mediator to register with, host:port; empty: none. Default: none (-mediator).
+  std::string mediator;
+  // The id to register under. Default: scribe-<hostname>-<port> (-id).
+  std::string id;
+  // host:port the mediator dials. Default: 127.0.0.1:<port> when bound to a
+  // wildcard or loopback address, else <bind>:<port> (-advertise).
+  std::string advertise;
+  // How long start-up keeps trying to register. Default: 10s (-register-timeout).
+  std::chrono::milliseconds register_timeout{10000};
+  // The mediator's ping interval; no ping for twice this and the scribe
+  // registers again. Default: 5s (-ping-interval).
+  std::chrono::milliseconds ping_interval{5000};
   // Test hook: delay before each writer round. Default: 0 (-test-write-delay).
   std::chrono::nanoseconds test_write_delay{0};
 };
