@@ -1,0 +1,122 @@
+#include "registry.h"
+
+#include <charconv>
+
+namespace logscribe {
+
+Status ValidateHostPort(std::string_view addr, std::string_view what) {
+  const std::string name(what);
+  const size_t colon = addr.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    return Status::InvalidArgument(name + " must be host:port, not '" + std::string(addr) + "'");
+  }
+  const std::string_view host = addr.substr(0, colon);
+  const std::string_view port_text = addr.substr(colon + 1);
+  int port = 0;
+  const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc() || end != port_text.data() + port_text.size() || port < 1 || port > 65535) {
+    return Status::InvalidArgument(name + " must end in a port between 1 and 65535, not '" +
+                                   std::string(addr) + "'");
+  }
+  const bool bracketed = host.front() == '[' && host.back() == ']' && host.size() > 2;
+  if (!bracketed && host.find(':') != std::string_view::npos) {
+    return Status::InvalidArgument(name + " must bracket an IPv6 address ([::1]:8080), not '" +
+                                   std::string(addr) + "'");
+  }
+  for (unsigned char c : host) {
+    if (c <= 0x20 || c == 0x7f || c == '/') {
+      return Status::InvalidArgument(name + " has a character a host name cannot have: '" +
+                                     std::string(addr) + "'");
+    }
+  }
+  return Status::Ok();
+}
+
+Registry::Registry(std::string routing, int max_misses)
+    : routing_(std::move(routing)), max_misses_(max_misses < 1 ? 1 : max_misses) {
+  std::lock_guard<std::mutex> lock(mu_);
+  RecomputeLocked();
+}
+
+void Registry::SetListener(Listener listener) {
+  std::lock_guard<std::mutex> lock(mu_);
+  listener_ = std::move(listener);
+  if (listener_) listener_(router_.load());
+}
+
+Status Registry::Register(std::string_view id, std::string_view addr, std::string_view version,
+                          Registration* outcome) {
+  if (id.empty()) return Status::InvalidArgument("id must not be empty");
+  if (id.size() > kMaxScribeIdBytes) {
+    return Status::InvalidArgument("id must be at most " + std::to_string(kMaxScribeIdBytes) + " bytes");
+  }
+  for (unsigned char c : id) {
+    if (c < 0x20 || c == 0x7f) return Status::InvalidArgument("id must not contain control characters");
+  }
+  if (Status s = ValidateHostPort(addr, "addr"); !s.ok()) return s;
+
+  std::lock_guard<std::mutex> lock(mu_);
+  Registration what = Registration::kUnchanged;
+  auto it = scribes_.find(id);
+  if (it == scribes_.end()) {
+    ScribeRecord record;
+    record.id.assign(id);
+    record.addr.assign(addr);
+    record.version.assign(version);
+    scribes_.emplace(record.id, std::move(record));
+    what = Registration::kAdded;
+  } else {
+    if (it->second.addr != addr) {
+      it->second.addr.assign(addr);
+      what = Registration::kMoved;
+    }
+    it->second.version.assign(version);
+    it->second.misses = 0;
+  }
+  RecomputeLocked();
+  if (outcome != nullptr) *outcome = what;
+  return Status::Ok();
+}
+
+std::vector<ScribeRecord> Registry::EndRound(const std::vector<PingResult>& results) {
+  std::vector<ScribeRecord> dropped;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const PingResult& r : results) {
+    auto it = scribes_.find(r.id);
+    if (it == scribes_.end() || it->second.addr != r.addr) continue;
+    if (r.ok) {
+      it->second.misses = 0;
+    } else if (++it->second.misses >= max_misses_) {
+      dropped.push_back(std::move(it->second));
+      scribes_.erase(it);
+    }
+  }
+  RecomputeLocked();
+  return dropped;
+}
+
+std::vector<ScribeRecord> Registry::Scribes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<ScribeRecord> out;
+  out.reserve(scribes_.size());
+  for (const auto& [id, record] : scribes_) out.push_back(record);
+  return out;
+}
+
+size_t Registry::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return scribes_.size();
+}
+
+void Registry::RecomputeLocked() {
+  std::vector<ScribeEndpoint> endpoints;
+  endpoints.reserve(scribes_.size());
+  for (const auto& [id, record] : scribes_) endpoints.push_back({record.id, record.addr});
+  std::shared_ptr<const Router> router = MakeRouter(routing_, std::move(endpoints));
+  if (router == nullptr) router = std::make_shared<RendezvousRouter>(std::vector<ScribeEndpoint>{});
+  router_.store(router, std::memory_order_release);
+  generation_.fetch_add(1, std::memory_order_relaxed);
+  if (listener_) listener_(router);
+}
+
+}  // namespace logscribe

@@ -1,0 +1,107 @@
+// Registry: the live scribes the mediator knows, and the Router over them.
+//
+// Thread contract: thread-safe; every method may be called from any thread.
+// The Router snapshot is immutable: a reader may keep it as long as it likes,
+// and a new one replaces it atomically after every registration and every
+// health round, as the seed says.
+//
+// The listener is told every new snapshot while the registry's lock is held,
+// so listeners see snapshots in the order they were made. Lock order:
+// Registry::mu_ before any lock the listener takes; the listener must not call
+// back into the Registry.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "router.h"
+#include "status.h"  // src/io/status.h
+
+namespace logscribe {
+
+inline constexpr size_t kMaxScribeIdBytes = 128;
+
+struct ScribeRecord {
+  std::string id;
+  std::string addr;     // host:port the mediator dials
+  std::string version;  // as the scribe sent it when it registered
+  int misses = 0;       // consecutive failed pings
+};
+
+// The outcome of one ping of one scribe.
+struct PingResult {
+  std::string id;
+  std::string addr;  // the address that was pinged
+  bool ok = false;
+};
+
+class Registry {
+ public:
+  using Listener = std::function<void(const std::shared_ptr<const Router>&)>;
+
+  enum class Registration {
+    kAdded,      // a new scribe
+    kMoved,      // a known id with another address: the address is updated
+    kUnchanged,  // a known id and address: harmless, its misses are cleared
+  };
+
+  // `routing` is a name MakeRouter accepts ("rendezvous", "first-char");
+  // `max_misses` >= 1 consecutive failed pings drop a scribe.
+  Registry(std::string routing, int max_misses);
+
+  // Replaces the listener and tells it the current snapshot at once.
+  void SetListener(Listener listener);
+
+  // Adds or refreshes a scribe. InvalidArgument when the id is empty, too
+  // long or has control characters, or `addr` is not host:port with a port
+  // in 1..65535. Recomputes the router either way it succeeds.
+  Status Register(std::string_view id, std::string_view addr, std::string_view version,
+                  Registration* outcome = nullptr);
+
+  // Applies one health round: a failed ping adds a miss, a good one clears
+  // them; a scribe with max_misses misses is dropped. A result for an address
+  // the scribe no longer has (it registered again meanwhile), or for a scribe
+  // not known any more, is ignored. Recomputes the router; returns the
+  // dropped scribes.
+  std::vector<ScribeRecord> EndRound(const std::vector<PingResult>& results);
+
+  // The live scribes, sorted by id.
+  std::vector<ScribeRecord> Scribes() const;
+  size_t size() const;
+
+  // The current snapshot; never null (it routes nowhere with no scribe).
+  std::shared_ptr<const Router> router() const { return router_.load(std::memory_order_acquire); }
+  // Bumped with every snapshot.
+  uint64_t generation() const { return generation_.load(std::memory_order_relaxed); }
+  const std::string& routing() const { return routing_; }
+
+ private:
+  // REQUIRES: mu_ held.
+  void RecomputeLocked();
+
+  // Constant after construction.
+  const std::string routing_;
+  const int max_misses_;
+
+  mutable std::mutex mu_;
+  // State below is protected by mu_.
+  std::map<std::string, ScribeRecord, std::less<>> scribes_;
+  Listener listener_;
+
+  // Written under mu_, read without it.
+  std::atomic<std::shared_ptr<const Router>> router_;
+  std::atomic<uint64_t> generation_{0};
+};
+
+// Checks "host:port" (host a name, an IPv4 address or a bracketed IPv6
+// address; port 1..65535). Shared by the registry and the scribe's -advertise.
+Status ValidateHostPort(std::string_view addr, std::string_view what);
+
+}  // namespace logscribe
