@@ -518,3 +518,69 @@ TEST(ScribeHealth, StandardHealthCheckSaysServing) {
 
 }  // namespace
 }  // namespace logscribe::testing
+
+namespace logscribe::testing {
+namespace {
+
+TEST(ScribeConsole, EchoesEveryWrittenLineToStdout) {
+  TempDir root;
+  auto p = ScribeProcess::Start(LOGSCRIBE_BINARY, {"-path", root.path(), "-console"});
+  ASSERT_NE(p, nullptr);
+  auto stub = v1::LogScribe::NewStub(grpc::CreateChannel(p->target(), grpc::InsecureChannelCredentials()));
+  v1::LogRequest req;
+  req.set_filename("echo");
+  req.set_line("seen on the console");
+  v1::LogResponse resp;
+  grpc::ClientContext ctx;
+  ASSERT_TRUE(stub->Log(&ctx, req, &resp).ok());
+  EXPECT_EQ(p->Stop(), 0);
+  EXPECT_NE(p->output().find("seen on the console\n"), std::string::npos) << p->output();
+  EXPECT_EQ(ReadFile(root.path() + "/echo.log"), "seen on the console\n");
+}
+
+// grpc.reflection.v1alpha.ServerReflection: list_services (field 7) through a
+// generic stream; the answer names our services.
+TEST(ScribeReflection, ListsTheLogScribeService) {
+  TempDir root;
+  auto p = ScribeProcess::Start(LOGSCRIBE_BINARY, {"-path", root.path()});
+  ASSERT_NE(p, nullptr);
+  grpc::GenericStub stub(grpc::CreateChannel(p->target(), grpc::InsecureChannelCredentials()));
+  grpc::CompletionQueue cq;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  auto call = stub.PrepareCall(&ctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
+  void* tag;
+  bool ok;
+  auto step = [&](int n) {
+    EXPECT_TRUE(cq.Next(&tag, &ok));
+    EXPECT_EQ(tag, reinterpret_cast<void*>(static_cast<intptr_t>(n)));
+    return ok;
+  };
+  call->StartCall(reinterpret_cast<void*>(1));
+  ASSERT_TRUE(step(1));
+  grpc::Slice list("\x3a\x00", 2);  // ServerReflectionRequest{list_services: ""}
+  grpc::ByteBuffer request(&list, 1);
+  call->Write(request, reinterpret_cast<void*>(2));
+  ASSERT_TRUE(step(2));
+  grpc::ByteBuffer response;
+  call->Read(&response, reinterpret_cast<void*>(3));
+  ASSERT_TRUE(step(3));
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(response.Dump(&slices).ok());
+  std::string bytes;
+  for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  EXPECT_NE(bytes.find("logscribe.v1.LogScribe"), std::string::npos);
+  EXPECT_NE(bytes.find("logscribe.v1.Pinger"), std::string::npos);
+  call->WritesDone(reinterpret_cast<void*>(4));
+  step(4);
+  grpc::Status status;
+  call->Finish(&status, reinterpret_cast<void*>(5));
+  step(5);
+  cq.Shutdown();
+  while (cq.Next(&tag, &ok)) {
+  }
+  EXPECT_EQ(p->Stop(), 0);
+}
+
+}  // namespace
+}  // namespace logscribe::testing
