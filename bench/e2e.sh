@@ -28,13 +28,14 @@ jget() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p" <<<"$2"; }
 # so the row measures appends, not ext4 creating thousands of inodes.
 run() {
   local label="$1" sflags="$2" lflags="$3" warmup="${4:-}"
-  rm -rf "$WORK/root" "$WORK/out"
+  rm -rf "$WORK/root"
+  : >"$WORK/out"  # exists before the scribe's redirect does, for the poll below
   # shellcheck disable=SC2086
   "$SCRIBE" -port 0 -bind 127.0.0.1 -path "$WORK/root" $sflags >"$WORK/out" 2>&1 &
   SCRIBE_PID=$!
   local port=""
   for _ in $(seq 200); do
-    port="$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$WORK/out")"
+    port="$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$WORK/out" || true)"
     [ -n "$port" ] && break
     sleep 0.05
   done
