@@ -35,6 +35,9 @@ class ScribeProcess {
   int Stop(int sig = SIGTERM, std::chrono::seconds timeout = std::chrono::seconds(60));
   // Everything the process printed so far (stdout and stderr).
   std::string output() const;
+  // Waits (bounded) until the output holds `needle` on a finished line; a
+  // server prints after answering, so tests wait rather than race it.
+  bool WaitFor(const std::string& needle, std::chrono::milliseconds timeout);
 
   // Runs `binary args` to its end (bounded by `timeout`), returning its exit
   // code and output; for start-up failures.
@@ -43,7 +46,6 @@ class ScribeProcess {
 
  private:
   ScribeProcess() = default;
-  bool WaitFor(const std::string& needle, std::chrono::milliseconds timeout);
 
   pid_t pid_ = -1;
   int port_ = 0;

@@ -274,7 +274,8 @@ TEST_P(TlsAllowSanTest, ListedSanLetsTheClientIn) {
   s = Log(OurClient(target(), certs_("ca.crt"), certs_("intruder.crt"), certs_("intruder.key")), "san", "no");
   EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
   EXPECT_EQ(File("san"), GetParam() + "\n");
-  EXPECT_NE(scribe_->output().find("refused a call from CN=intruder"), std::string::npos) << scribe_->output();
+  EXPECT_TRUE(scribe_->WaitFor("refused a call from CN=intruder", std::chrono::seconds(10)))
+      << scribe_->output();
 }
 
 INSTANTIATE_TEST_SUITE_P(Kinds, TlsAllowSanTest,
