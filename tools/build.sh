@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 PACKAGES=(cmake g++ ninja-build pkg-config make
           protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev
           liburing-dev libconcurrentqueue-dev libssl-dev openssl
-          libbenchmark-dev libgtest-dev libgmock-dev)
+          libbenchmark-dev libgtest-dev libgmock-dev
+          libcpp-httplib-dev dpkg-dev file)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

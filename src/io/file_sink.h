@@ -62,6 +62,8 @@ class FileSink final : public Sink {
   // or was not wanted).
   const std::string& writer_name() const { return writer_name_; }
   const std::string& fallback_reason() const { return fallback_reason_; }
+  // The writers' live counters, for /metrics.
+  const WriterCounters& counters() const { return counters_; }
 
  private:
   FileSink(const FileSinkOptions& options) : options_(options) {}

@@ -64,6 +64,7 @@ void WriterThread::Run() {
   }
   for (auto& [key, file] : files_) file->Close();
   files_.clear();
+  counters_->open_files.fetch_sub(static_cast<int64_t>(lru_.size()), std::memory_order_relaxed);
   lru_.clear();
 }
 
@@ -140,17 +141,19 @@ bool WriterThread::OpenTouched(LogFile* file) {
     while (!(*victim)->chunks.empty() && victim != lru_.begin()) --victim;
     LogFile* evicted = *victim;
     lru_.erase(victim);
+    counters_->open_files.fetch_sub(1, std::memory_order_relaxed);
     evicted->in_lru = false;
     files_.erase(files_.find(std::string_view(evicted->key())));
   }
   Status s = file->Open();
   if (!s.ok()) {
-    counters_->write_errors.fetch_add(1, std::memory_order_relaxed);
+    counters_->CountWriteError(WriteOpKind::kOpen, s.code());
     FailFile(file, 0, std::move(s));
     CompleteFile(file);
     return false;
   }
   counters_->files_opened.fetch_add(1, std::memory_order_relaxed);
+  counters_->open_files.fetch_add(1, std::memory_order_relaxed);
   lru_.push_front(file);
   file->lru_pos = lru_.begin();
   file->in_lru = true;
@@ -231,12 +234,14 @@ void WriterThread::Execute() {
           int err = 0;
           writer_->Sync({&fd, 1}, {&err, 1});
           if (err != 0) {
-            FailFile(file, 0, Status::FromErrno(err, "fdatasync of " + file->key() + ".log"));
+            Status s = Status::FromErrno(err, "fdatasync of " + file->key() + ".log");
+            counters_->CountWriteError(WriteOpKind::kSync, s.code());
+            FailFile(file, 0, std::move(s));
             continue;
           }
         }
         if (Status s = file->Rotate(now); !s.ok()) {
-          counters_->write_errors.fetch_add(1, std::memory_order_relaxed);
+          counters_->CountWriteError(WriteOpKind::kRotate, s.code());
           FailFile(file, k, std::move(s));
           continue;  // a file left closed is forgotten in CompleteTouched()
         }
@@ -259,12 +264,15 @@ void WriterThread::Execute() {
       if (op.error == 0) {
         file->AddSize(op.bytes);
         counters_->bytes_written.fetch_add(op.bytes, std::memory_order_relaxed);
+        counters_->appends.fetch_add(1, std::memory_order_relaxed);
+        counters_->append_bytes.Record(op.bytes);
         if (options_.console) Echo(file->segments[k]);
       } else {
         // Take back a partial append so no torn line stays in the file.
         if (op.written > 0) file->TruncateTo(file->size());
-        counters_->write_errors.fetch_add(1, std::memory_order_relaxed);
-        FailFile(file, k, Status::FromErrno(op.error, "write to " + file->key() + ".log"));
+        Status s = Status::FromErrno(op.error, "write to " + file->key() + ".log");
+        counters_->CountWriteError(WriteOpKind::kWrite, s.code());
+        FailFile(file, k, std::move(s));
       }
     }
   }
@@ -283,8 +291,9 @@ void WriterThread::SyncTouched() {
   writer_->Sync(fds, errors);
   for (size_t i = 0; i < files.size(); ++i) {
     if (errors[i] != 0) {
-      counters_->write_errors.fetch_add(1, std::memory_order_relaxed);
-      FailFile(files[i], 0, Status::FromErrno(errors[i], "fdatasync of " + files[i]->key() + ".log"));
+      Status s = Status::FromErrno(errors[i], "fdatasync of " + files[i]->key() + ".log");
+      counters_->CountWriteError(WriteOpKind::kSync, s.code());
+      FailFile(files[i], 0, std::move(s));
     }
   }
 }
@@ -302,7 +311,10 @@ void WriterThread::CompleteTouched() {
   for (LogFile* file : touched_) {
     CompleteFile(file);
     if (!file->is_open()) {
-      if (file->in_lru) lru_.erase(file->lru_pos);
+      if (file->in_lru) {
+        lru_.erase(file->lru_pos);
+        counters_->open_files.fetch_sub(1, std::memory_order_relaxed);
+      }
       files_.erase(files_.find(std::string_view(file->key())));
     }
   }

@@ -27,6 +27,7 @@
 
 #include "file_chunk.h"
 #include "file_writer.h"
+#include "histogram.h"
 #include "log_file.h"
 #include "log_root.h"
 #include "sink.h"
@@ -49,15 +50,35 @@ struct WriterOptions {
   std::chrono::nanoseconds write_delay{0};
 };
 
-// Counters shared by all writers of a sink; relaxed atomics.
+// What a failed file operation was doing, for write errors by kind.
+enum class WriteOpKind { kOpen, kWrite, kSync, kRotate };
+inline constexpr int kWriteOpKinds = 4;
+inline constexpr int kStatusCodes = 17;  // StatusCode values 0..16
+
+// Counters shared by all writers of a sink; relaxed atomics, touched once per
+// append, file or round, never per line.
 struct WriterCounters {
   std::atomic<uint64_t> lines_written{0};
   std::atomic<uint64_t> bytes_written{0};
   std::atomic<uint64_t> files_opened{0};
+  std::atomic<int64_t> open_files{0};      // now, across writers
   std::atomic<uint64_t> rotations{0};
   std::atomic<uint64_t> write_errors{0};
+  // write_errors split by WriteOpKind and StatusCode (ENOSPC is
+  // RESOURCE_EXHAUSTED, EACCES PERMISSION_DENIED, EIO UNAVAILABLE...).
+  std::atomic<uint64_t> write_errors_by_kind[kWriteOpKinds][kStatusCodes] = {};
   std::atomic<uint64_t> queued_bytes{0};   // submitted, not yet completed
   std::atomic<uint64_t> queued_chunks{0};
+  std::atomic<uint64_t> appends{0};        // FileWriter appends (one per file per phase)
+  // Bytes per append.
+  Histogram append_bytes{256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216};
+
+  void CountWriteError(WriteOpKind op, StatusCode code) {
+    write_errors.fetch_add(1, std::memory_order_relaxed);
+    const int c = static_cast<int>(code);
+    write_errors_by_kind[static_cast<int>(op)][c >= 0 && c < kStatusCodes ? c : 2].fetch_add(
+        1, std::memory_order_relaxed);
+  }
 };
 
 class WriterThread {

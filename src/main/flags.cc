@@ -1,7 +1,10 @@
 #include "flags.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 
 namespace logscribe {
 
@@ -75,8 +78,82 @@ std::string FlagSet::Apply(Flag* flag, std::string_view value) {
   return "";
 }
 
+namespace {
+
+constexpr std::string_view kSpace = " \t\r";
+
+std::string_view Trim(std::string_view s) {
+  const size_t b = s.find_first_not_of(kSpace);
+  if (b == std::string_view::npos) return {};
+  const size_t e = s.find_last_not_of(kSpace);
+  return s.substr(b, e - b + 1);
+}
+
+}  // namespace
+
+// Reads `file` line by line and applies each flag; returns an error sentence
+// naming the file and line, or "".
+std::string FlagSet::ReadConfigFile(const std::string& file) {
+  std::ifstream in(file);
+  if (!in) return "cannot read -config " + file + ": " + std::strerror(errno);
+  std::string raw;
+  for (int number = 1; std::getline(in, raw); ++number) {
+    const std::string where = file + ":" + std::to_string(number) + ": ";
+    std::string_view line = Trim(raw);
+    if (line.empty() || line[0] == '#') continue;
+    if (line[0] == '-') line.remove_prefix(line.size() > 1 && line[1] == '-' ? 2 : 1);
+    const size_t split = line.find_first_of(" \t=");
+    std::string_view name = line.substr(0, split);
+    std::string_view rest = split == std::string_view::npos ? std::string_view() : line.substr(split);
+    bool has_value = false;
+    std::string value;
+    rest = Trim(rest);
+    if (split != std::string_view::npos && line[split] == '=') {
+      has_value = true;
+      rest = Trim(line.substr(split + 1));
+    } else if (!rest.empty() && rest[0] == '=') {  // "name = value"
+      has_value = true;
+      rest = Trim(rest.substr(1));
+    }
+    if (!rest.empty() && rest[0] == '"') {
+      const size_t close = rest.find('"', 1);
+      if (close == std::string_view::npos) return where + "unterminated quote";
+      std::string_view after = Trim(rest.substr(close + 1));
+      if (!after.empty() && after[0] != '#') return where + "unexpected text after the quoted value";
+      value = std::string(rest.substr(1, close - 1));
+      has_value = true;
+    } else {
+      for (size_t i = 0; i < rest.size(); ++i) {  // " #" starts a comment
+        if (rest[i] == '#' && (i == 0 || rest[i - 1] == ' ' || rest[i - 1] == '\t')) {
+          rest = Trim(rest.substr(0, i));
+          break;
+        }
+      }
+      value = std::string(rest);
+      has_value = has_value || !value.empty();
+    }
+    if (name.empty()) return where + "a line must start with a flag name";
+    if (name == "config") return where + "-config cannot be used inside a -config file";
+    Flag* flag = Find(name);
+    if (flag == nullptr) return where + "unknown flag " + std::string(name);
+    if (!has_value) {
+      if (flag->kind != Kind::kBool) return where + "flag " + std::string(name) + " needs a value";
+      value = "true";
+    }
+    if (std::string e = Apply(flag, value); !e.empty()) return where + e;
+    flag->from_file = true;
+  }
+  if (in.bad()) return "cannot read -config " + file + ": " + std::strerror(errno);
+  return "";
+}
+
 bool FlagSet::Parse(int argc, const char* const* argv, std::string* error) {
   error->clear();
+  // Split the command line first, so the -config file can be applied before
+  // it wherever -config stands.
+  std::vector<Given> given;
+  std::string config;
+  bool has_config = false;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
     if (arg.size() < 2 || arg[0] != '-') {
@@ -98,12 +175,13 @@ bool FlagSet::Parse(int argc, const char* const* argv, std::string* error) {
     }
     if (name == "h" || name == "help") return false;
     Flag* flag = Find(name);
-    if (flag == nullptr) {
+    const bool is_config = flag == nullptr && name == "config";
+    if (flag == nullptr && !is_config) {
       *error = "unknown flag -" + std::string(name) + " (see -help)";
       return false;
     }
     if (!has_value) {
-      if (flag->kind == Kind::kBool) {
+      if (!is_config && flag->kind == Kind::kBool) {
         value = "true";
       } else if (i + 1 < argc) {
         value = argv[++i];
@@ -112,7 +190,35 @@ bool FlagSet::Parse(int argc, const char* const* argv, std::string* error) {
         return false;
       }
     }
-    if (std::string e = Apply(flag, value); !e.empty()) {
+    if (is_config) {
+      if (has_config) {
+        *error = "-config may be given once";
+        return false;
+      }
+      has_config = true;
+      config = std::string(value);
+      continue;
+    }
+    given.push_back({flag, std::string(value)});
+  }
+  if (has_config) {
+    if (config.empty()) {
+      *error = "-config needs a file name";
+      return false;
+    }
+    if (std::string e = ReadConfigFile(config); !e.empty()) {
+      *error = e;
+      return false;
+    }
+    config_file_ = config;
+  }
+  for (Given& g : given) {
+    if (g.flag->from_file) {
+      // The command line wins: a repeatable flag starts over.
+      if (g.flag->kind == Kind::kRepeated) static_cast<std::vector<std::string>*>(g.flag->target)->clear();
+      g.flag->from_file = false;
+    }
+    if (std::string e = Apply(g.flag, g.value); !e.empty()) {
       *error = e;
       return false;
     }
@@ -139,6 +245,11 @@ std::string FlagSet::Usage() const {
         break;
     }
     out += "\n    \t" + f.help + "\n";
+  }
+  if (std::find_if(flags_.begin(), flags_.end(), [](const Flag& f) { return f.name == "config"; }) ==
+      flags_.end()) {
+    out += "  -config string\n    \tread flags from this file, one 'name value' per line, # comments; "
+           "flags on the command line win (default none)\n";
   }
   return out;
 }

@@ -6,6 +6,15 @@
 // A boolean flag stands alone (-console) or takes =true/=false. A value may
 // begin with '-' (-size -1B). Repeatable flags append. Unknown flags, missing
 // values and bad values are errors, reported as one sentence.
+//
+// Every FlagSet also knows -config FILE (unless the program registers its own
+// "config"): FILE holds flags, one per line, as "name value" or "name=value"
+// (a leading - or -- is allowed; a bool flag may stand alone; a value may be
+// "double-quoted" to keep spaces and '#'); blank lines and lines starting with
+// '#' are skipped, and " #" begins a trailing comment. The file is read
+// before the command line, so a flag given on the command line wins; a
+// repeatable flag given there replaces the file's values. -config may appear
+// once, and not inside a file.
 #pragma once
 
 #include <cstdint>
@@ -36,8 +45,10 @@ class FlagSet {
   bool Parse(int argc, const char* const* argv, std::string* error);
 
   const std::vector<std::string>& positional() const { return positional_; }
-  // Whether the flag was given on the command line.
+  // Whether the flag was given, on the command line or in the -config file.
   bool WasSet(const std::string& name) const;
+  // The -config file that was read; empty when none.
+  const std::string& config_file() const { return config_file_; }
   std::string Usage() const;
 
  private:
@@ -49,13 +60,21 @@ class FlagSet {
     std::function<std::string(std::string_view)> parse;
     std::string help;
     bool set = false;
+    bool from_file = false;  // the current value came from the -config file
+  };
+  // One flag of the command line, split but not yet applied.
+  struct Given {
+    Flag* flag;
+    std::string value;
   };
   Flag* Find(std::string_view name);
   std::string Apply(Flag* flag, std::string_view value);
+  std::string ReadConfigFile(const std::string& file);
 
   std::string program_;
   std::vector<Flag> flags_;
   std::vector<std::string> positional_;
+  std::string config_file_;
 };
 
 }  // namespace logscribe

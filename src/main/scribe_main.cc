@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -14,6 +15,7 @@
 #include "credentials.h"
 #include "file_sink.h"
 #include "log_root.h"
+#include "scribe_metrics.h"
 #include "scribe_options.h"
 #include "scribe_registration.h"
 #include "scribe_server.h"
@@ -111,6 +113,26 @@ int Run(int argc, char** argv) {
     return Fail(s.message());
   }
 
+  // -pprof: /metrics and /healthz; /healthz turns 503 once draining begins.
+  std::atomic<bool> draining{false};
+  std::unique_ptr<MetricsHttpServer> metrics;
+  if (options.pprof) {
+    ScribeMetricsSources sources;
+    sources.version = kVersion;
+    sources.started = started;
+    sources.sink = sink.get();
+    sources.queue_limit_bytes = options.queue_bytes;
+    sources.rpc = &server->counters();
+    sources.allow_list = security.allow_list.get();
+    if (Status s = StartScribeMetrics(sources, options.pprof_bind, options.pport, &draining, &metrics);
+        !s.ok()) {
+      if (registrar != nullptr) registrar->Stop();
+      server->Shutdown(std::chrono::milliseconds(0));
+      sink->Stop();
+      return Fail(s.message());
+    }
+  }
+
   std::string writer = sink->writer_name();
   if (!sink->fallback_reason().empty()) writer += " (io_uring unavailable: " + sink->fallback_reason() + ")";
   std::printf("logscribe %s listening on %s:%d\n", kVersion, options.bind.c_str(), server->port());
@@ -131,6 +153,9 @@ int Run(int argc, char** argv) {
               open_files_note.c_str(), FormatSize(options.max_line_bytes).c_str());
   std::printf("  security:  %s\n", security.description.c_str());
   if (registrar != nullptr) std::printf("  mediator:  %s\n", mediator_line.c_str());
+  if (metrics != nullptr) {
+    std::printf("  metrics:   http://%s:%d/metrics\n", options.pprof_bind.c_str(), metrics->port());
+  }
   std::fflush(stdout);
   if (security.mode == TlsMode::kInsecure) {
     std::fprintf(stderr, "logscribe: warning: plaintext gRPC: anyone who can reach %s:%d can write logs "
@@ -140,9 +165,11 @@ int Run(int argc, char** argv) {
   int sig = 0;
   sigwait(&signals, &sig);
   std::fprintf(stderr, "logscribe: %s received, draining\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  draining.store(true, std::memory_order_relaxed);
   if (registrar != nullptr) registrar->Stop();
   server->Shutdown(options.shutdown_timeout);
   sink->Stop();
+  if (metrics != nullptr) metrics->Stop();
 
   const SinkStats stats = sink->Stats();
   const double uptime =

@@ -146,6 +146,10 @@ int ParseScribeOptions(int argc, const char* const* argv, ScribeOptions* o) {
                   "how long start-up tries to register with -mediator before giving up (default \"10s\")");
   flags.AddCustom("ping-interval", millis(&o->ping_interval),
                   "the mediator's ping interval: with no ping for twice this, register again (default \"5s\")");
+  int64_t pport = o->pport;
+  flags.AddBool("pprof", &o->pprof, "serve /metrics (Prometheus) and /healthz over HTTP on -pport (default false)");
+  flags.AddInt("pport", &pport, "port of the -pprof endpoint; 0 picks a free one (default 1111)");
+  flags.AddString("pprof-bind", &o->pprof_bind, "address of the -pprof endpoint (default \"127.0.0.1\")");
   flags.AddCustom("test-write-delay", [&](std::string_view v) -> std::string {
         std::string error;
         auto d = ParseDuration(v, &error);
@@ -169,6 +173,11 @@ int ParseScribeOptions(int argc, const char* const* argv, ScribeOptions* o) {
   };
   if (!flags.positional().empty()) return fail("unexpected argument '" + flags.positional()[0] + "' (see -help)");
   if (port < 0 || port > 65535) return fail("-port must be between 0 and 65535");
+  if (pport < 0 || pport > 65535) return fail("-pport must be between 0 and 65535");
+  if (!o->pprof && (flags.WasSet("pport") || flags.WasSet("pprof-bind"))) {
+    return fail(std::string("-") + (flags.WasSet("pport") ? "pport" : "pprof-bind") + " needs -pprof");
+  }
+  if (o->pprof_bind.empty()) return fail("-pprof-bind must not be empty");
   if (cq < 1 || cq > 64) return fail("-cq-threads must be between 1 and 64");
   if (writers < 1 || writers > 64) return fail("-writer-threads must be between 1 and 64");
   if (open_files < 1 || open_files > 1000000) return fail("-max-open-files must be between 1 and 1000000");
@@ -180,6 +189,7 @@ int ParseScribeOptions(int argc, const char* const* argv, ScribeOptions* o) {
   if (Status s = ServerTlsMode(o->security, &tls_mode); !s.ok()) return fail(s.message());
   if (Status s = CheckMediatorFlags(*o, flags); !s.ok()) return fail(s.message());
   o->port = static_cast<int>(port);
+  o->pport = static_cast<int>(pport);
   o->cq_threads = static_cast<int>(cq);
   o->writer_threads = static_cast<int>(writers);
   o->max_open_files = static_cast<int>(open_files);

@@ -72,6 +72,12 @@ struct ScribeOptions {
   // The mediator's ping interval; no ping for twice this and the scribe
   // registers again. Default: 5s (-ping-interval).
   std::chrono::milliseconds ping_interval{5000};
+  // Serve /metrics and /healthz over HTTP. Default: false (-pprof, the seed's name).
+  bool pprof = false;
+  // Port of that endpoint; 0 picks a free one. Default: 1111 (-pport).
+  int pport = 1111;
+  // Address of that endpoint. Default: 127.0.0.1 (-pprof-bind).
+  std::string pprof_bind = "127.0.0.1";
   // Test hook: delay before each writer round. Default: 0 (-test-write-delay).
   std::chrono::nanoseconds test_write_delay{0};
 };

@@ -20,6 +20,9 @@ struct ForwardPart {
   // Times it was written to a scribe's stream; above 1 means it may be on
   // disk twice.
   int sends = 0;
+  // The scribe that last failed it after it was sent (its stream broke, or it
+  // was dropped); the send after that is counted as its retry.
+  std::string failed_by;
   // Id of the scribe that holds it while it is in flight (set by FileFence).
   std::string owner;
 

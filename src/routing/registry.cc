@@ -70,7 +70,7 @@ Status Registry::Register(std::string_view id, std::string_view addr, std::strin
       it->second.addr.assign(addr);
       what = Registration::kMoved;
     }
-    it->second.version.assign(version);
+    if (!version.empty()) it->second.version.assign(version);  // the original's scribes send none
     it->second.misses = 0;
   }
   RecomputeLocked();

@@ -8,7 +8,10 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
+
+#include "histogram.h"
 
 namespace logscribe {
 
@@ -39,14 +42,58 @@ class Deliverable {
   virtual void Deliver() = 0;
 };
 
+// The scribe's RPC methods, as metrics label them.
+enum class RpcMethod { kLog, kLogBatch, kLogStream };
+inline constexpr int kRpcMethods = 3;
+inline constexpr int kRpcCodes = 17;  // gRPC status codes 0..16
+inline const char* RpcMethodName(RpcMethod m) {
+  switch (m) {
+    case RpcMethod::kLog: return "Log";
+    case RpcMethod::kLogBatch: return "LogBatch";
+    case RpcMethod::kLogStream: return "LogStream";
+  }
+  return "?";
+}
+
 // Counters of the RPC layer; relaxed atomics, read for the shutdown summary
-// and (later) metrics.
+// and /metrics. Touched once per call or batch, never per line.
 struct RpcCounters {
   std::atomic<uint64_t> calls_started{0};
   std::atomic<uint64_t> calls_failed{0};     // finished with a non-OK status (or batch acked non-OK)
   std::atomic<uint64_t> lines_received{0};
   std::atomic<uint64_t> bytes_received{0};
   std::atomic<int64_t> live_calls{0};        // calls that got a request and have not been freed
+
+  std::atomic<uint64_t> calls_by_method[kRpcMethods] = {};
+  // Answers by method and code: a unary call when it finishes, a LogStream
+  // batch when its LogAck is queued.
+  std::atomic<uint64_t> answers[kRpcMethods][kRpcCodes] = {};
+  // Batches accepted by the sink (a unary request or one stream message).
+  std::atomic<uint64_t> batches_received{0};
+  Histogram batch_lines{1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000};
+  Histogram batch_bytes{256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216};
+  // From the request (or stream message) read to its answer, microseconds.
+  Histogram ack_latency_us{50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000,
+                           50000, 100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000};
+
+  void CountStart(RpcMethod m) {
+    calls_started.fetch_add(1, std::memory_order_relaxed);
+    calls_by_method[static_cast<int>(m)].fetch_add(1, std::memory_order_relaxed);
+  }
+  void CountBatch(uint64_t lines, uint64_t bytes) {
+    lines_received.fetch_add(lines, std::memory_order_relaxed);
+    bytes_received.fetch_add(bytes, std::memory_order_relaxed);
+    batches_received.fetch_add(1, std::memory_order_relaxed);
+    batch_lines.Record(lines);
+    batch_bytes.Record(bytes);
+  }
+  void CountAnswer(RpcMethod m, int code, std::chrono::steady_clock::time_point started) {
+    answers[static_cast<int>(m)][code >= 0 && code < kRpcCodes ? code : 2].fetch_add(
+        1, std::memory_order_relaxed);
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - started);
+    ack_latency_us.Record(us.count() > 0 ? static_cast<uint64_t>(us.count()) : 0);
+  }
 };
 
 }  // namespace logscribe

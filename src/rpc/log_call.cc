@@ -4,7 +4,22 @@
 
 namespace logscribe {
 
-UnaryLogCall::UnaryLogCall(CqContext* ctx) : ctx_(ctx) {}
+UnaryLogCall::UnaryLogCall(CqContext* ctx) : ctx_(ctx) {
+  server_ctx_.emplace();
+  responder_.emplace(&*server_ctx_);
+}
+
+void UnaryLogCall::Reset() {
+  if (counted_live_) ctx_->shared->counters->live_calls.fetch_sub(1, std::memory_order_relaxed);
+  counted_live_ = false;
+  responder_.reset();
+  server_ctx_.reset();
+  server_ctx_.emplace();
+  responder_.emplace(&*server_ctx_);
+  response_.Clear();
+  result_ = Status::Ok();
+  ClearRequest();
+}
 
 UnaryLogCall::~UnaryLogCall() {
   if (counted_live_) ctx_->shared->counters->live_calls.fetch_sub(1, std::memory_order_relaxed);
@@ -19,7 +34,8 @@ void UnaryLogCall::OnRequest(bool ok) {
   counted_live_ = true;
   RpcCounters* counters = ctx_->shared->counters;
   counters->live_calls.fetch_add(1, std::memory_order_relaxed);
-  counters->calls_started.fetch_add(1, std::memory_order_relaxed);
+  counters->CountStart(method());
+  started_ = std::chrono::steady_clock::now();
 
   BatchBuilder* builder = &ctx_->builder;
   builder->Clear();
@@ -35,8 +51,7 @@ void UnaryLogCall::OnRequest(bool ok) {
     Finish(s);
     return;
   }
-  counters->lines_received.fetch_add(lines, std::memory_order_relaxed);
-  counters->bytes_received.fetch_add(bytes, std::memory_order_relaxed);
+  counters->CountBatch(lines, bytes);
   // The sink calls OnComplete() once the lines are handled.
 }
 
@@ -48,22 +63,25 @@ void UnaryLogCall::OnComplete(Status status) {
 void UnaryLogCall::Deliver() { Finish(result_); }
 
 void UnaryLogCall::Finish(const Status& status) {
+  ctx_->shared->counters->CountAnswer(method(), static_cast<int>(status.code()), started_);
   if (status.ok()) {
     response_.set_res("true");
   } else {
     ctx_->shared->counters->calls_failed.fetch_add(1, std::memory_order_relaxed);
   }
-  responder_.Finish(response_, ToGrpcStatus(status), &finish_tag_);
+  responder_->Finish(response_, ToGrpcStatus(status), &finish_tag_);
 }
 
 void UnaryLogCall::OnFinish(bool /*ok*/) {
-  // ok == false: the client is gone; nothing more to do either way.
-  delete this;
+  // ok == false: the client is gone; nothing more to do either way. Once
+  // shutting down, nothing is kept (the pool is emptied as the thread exits).
+  Reset();
+  if (ctx_->shared->shutting_down.load(std::memory_order_relaxed) || !Recycle()) delete this;
 }
 
 void LogCall::Post(CqContext* ctx) {
-  auto* call = new LogCall(ctx);
-  ctx->shared->log_service->RequestLog(&call->server_ctx_, &call->request_, &call->responder_,
+  LogCall* call = CallPool<LogCall>::Get(ctx);
+  ctx->shared->log_service->RequestLog(&*call->server_ctx_, &call->request_, &*call->responder_,
                                        ctx->cq.get(), ctx->cq.get(), &call->request_tag_);
 }
 
@@ -72,9 +90,9 @@ Status LogCall::Fill(BatchBuilder* builder) {
 }
 
 void LogBatchCall::Post(CqContext* ctx) {
-  auto* call = new LogBatchCall(ctx);
-  ctx->shared->log_service->RequestLogBatch(&call->server_ctx_, &call->request_,
-                                            &call->responder_, ctx->cq.get(), ctx->cq.get(),
+  LogBatchCall* call = CallPool<LogBatchCall>::Get(ctx);
+  ctx->shared->log_service->RequestLogBatch(&*call->server_ctx_, &call->request_,
+                                            &*call->responder_, ctx->cq.get(), ctx->cq.get(),
                                             &call->request_tag_);
 }
 

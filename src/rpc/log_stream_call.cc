@@ -23,12 +23,15 @@ void LogStreamCall::OnRequest(bool ok) {
   if (!ctx_->shared->shutting_down.load(std::memory_order_relaxed)) Post(ctx_);
   counted_live_ = true;
   ctx_->shared->counters->live_calls.fetch_add(1, std::memory_order_relaxed);
-  ctx_->shared->counters->calls_started.fetch_add(1, std::memory_order_relaxed);
+  ctx_->shared->counters->CountStart(RpcMethod::kLogStream);
   StartRead();
 }
 
 void LogStreamCall::StartRead() {
-  if (reading_ || read_done_ || inflight_ >= ctx_->shared->max_stream_inflight) return;
+  // Acks the client has not taken yet count too: a client that never reads
+  // them would otherwise have acks_ grow without bound.
+  const size_t waiting = static_cast<size_t>(inflight_) + acks_.size();
+  if (reading_ || read_done_ || waiting >= static_cast<size_t>(ctx_->shared->max_stream_inflight)) return;
   reading_ = true;
   stream_.Read(&batch_, &read_tag_);
 }
@@ -42,18 +45,18 @@ void LogStreamCall::OnRead(bool ok) {
     return;
   }
   const uint64_t seq = batch_.seq();
+  const auto started = std::chrono::steady_clock::now();
   BatchBuilder* builder = &ctx_->builder;
   builder->Clear();
   Status s = FillFromBatch(batch_, builder);
   if (s.ok()) {
     const uint64_t bytes = builder->bytes();
     const uint64_t lines = builder->lines();
-    auto* done = new BatchDone(this, seq);
+    auto* done = new BatchDone(this, seq, started);
     ++inflight_;
     s = ctx_->shared->sink->Submit(builder->Take(), bytes, done);
     if (s.ok()) {
-      ctx_->shared->counters->lines_received.fetch_add(lines, std::memory_order_relaxed);
-      ctx_->shared->counters->bytes_received.fetch_add(bytes, std::memory_order_relaxed);
+      ctx_->shared->counters->CountBatch(lines, bytes);
     } else {
       --inflight_;
       delete done;
@@ -61,27 +64,31 @@ void LogStreamCall::OnRead(bool ok) {
   } else {
     builder->Clear();
   }
-  if (!s.ok()) QueueAck(seq, s);
+  if (!s.ok()) QueueAck(seq, s, started);
   StartRead();
 }
 
 void LogStreamCall::BatchDone::Deliver() {
   LogStreamCall* call = call_;
   const uint64_t seq = seq_;
+  const auto started = started_;
   const Status status = std::move(status_);
   delete this;
-  call->OnBatchDone(seq, status);
+  call->OnBatchDone(seq, status, started);
 }
 
-void LogStreamCall::OnBatchDone(uint64_t seq, const Status& status) {
+void LogStreamCall::OnBatchDone(uint64_t seq, const Status& status,
+                                std::chrono::steady_clock::time_point started) {
   --inflight_;
-  QueueAck(seq, status);
+  QueueAck(seq, status, started);
   StartRead();
   MaybeFinish();
   MaybeFree();
 }
 
-void LogStreamCall::QueueAck(uint64_t seq, const Status& status) {
+void LogStreamCall::QueueAck(uint64_t seq, const Status& status,
+                             std::chrono::steady_clock::time_point started) {
+  ctx_->shared->counters->CountAnswer(RpcMethod::kLogStream, static_cast<int>(status.code()), started);
   if (!status.ok()) ctx_->shared->counters->calls_failed.fetch_add(1, std::memory_order_relaxed);
   if (broken_ || finishing_) return;  // nobody left to tell
   logscribe::v1::LogAck& ack = acks_.emplace_back();
@@ -106,6 +113,7 @@ void LogStreamCall::OnWrite(bool ok) {
     acks_.clear();
   }
   MaybeWrite();
+  StartRead();  // an ack went out: room for one more batch
   MaybeFinish();
   MaybeFree();
 }

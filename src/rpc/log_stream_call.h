@@ -7,7 +7,8 @@
 // Life of a stream:
 //  - Read → OnRead(): validate the batch, submit it with its own BatchDone,
 //    and read the next one right away, until max_stream_inflight batches
-//    wait for their acks (then reading pauses: flow control).
+//    wait for their acks, written or still queued for a client slow to read
+//    them (then reading pauses: flow control).
 //  - BatchDone delivered → OnBatchDone(): queue LogAck{seq, code, message};
 //    at most one Write is outstanding, the rest wait in acks_.
 //  - The client half-closes (Read fails) → once every batch is acked and
@@ -19,6 +20,7 @@
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/async_stream.h>
 
+#include <chrono>
 #include <deque>
 
 #include "call.h"
@@ -36,7 +38,8 @@ class LogStreamCall final {
  private:
   class BatchDone final : public Completion, public Deliverable {
    public:
-    BatchDone(LogStreamCall* call, uint64_t seq) : call_(call), seq_(seq) {}
+    BatchDone(LogStreamCall* call, uint64_t seq, std::chrono::steady_clock::time_point started)
+        : call_(call), seq_(seq), started_(started) {}
     void OnComplete(Status status) override {
       status_ = std::move(status);
       call_->ctx_->acks.Push(this);
@@ -46,6 +49,7 @@ class LogStreamCall final {
    private:
     LogStreamCall* const call_;
     const uint64_t seq_;
+    const std::chrono::steady_clock::time_point started_;  // when the batch was read
     Status status_;
   };
 
@@ -56,8 +60,8 @@ class LogStreamCall final {
   void OnWrite(bool ok);
   void OnFinish(bool ok);
   void StartRead();
-  void OnBatchDone(uint64_t seq, const Status& status);
-  void QueueAck(uint64_t seq, const Status& status);
+  void OnBatchDone(uint64_t seq, const Status& status, std::chrono::steady_clock::time_point started);
+  void QueueAck(uint64_t seq, const Status& status, std::chrono::steady_clock::time_point started);
   void MaybeWrite();
   void MaybeFinish();
   void MaybeFree();

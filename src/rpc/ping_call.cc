@@ -1,5 +1,7 @@
 #include "ping_call.h"
 
+#include "ping_monitor.h"
+
 namespace logscribe {
 
 void PingCall::Post(CqContext* ctx) {
@@ -14,6 +16,7 @@ void PingCall::OnRequest(bool ok) {
     return;
   }
   if (!ctx_->shared->shutting_down.load(std::memory_order_relaxed)) Post(ctx_);
+  PingMonitor::Record();  // the registrar registers again when pings stop
   response_.set_res(WrappingProduct(request_.a(), request_.b()));
   responder_.Finish(response_, grpc::Status::OK, &finish_tag_);
 }

@@ -10,6 +10,7 @@
 #include "log_call.h"
 #include "log_stream_call.h"
 #include "ping_call.h"
+#include "server_steps.h"
 
 namespace logscribe {
 
@@ -27,12 +28,8 @@ Status ScribeServer::Start(const ScribeServerOptions& options, Sink* sink,
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  // A second server on a busy port must fail, not share its connections.
-  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.SetMaxReceiveMessageSize(options.max_message_bytes);
-  const std::string address = options.bind.find(':') != std::string::npos
-                                  ? "[" + options.bind + "]:" + std::to_string(options.port)
-                                  : options.bind + ":" + std::to_string(options.port);
+  ConfigureBuilder(&builder, options.max_message_bytes);
+  const std::string address = ListenAddress(options.bind, options.port);
   auto creds = options.credentials ? options.credentials : grpc::InsecureServerCredentials();
   builder.AddListeningPort(address, creds, &server->port_);
   builder.RegisterService(&server->log_service_);
@@ -40,17 +37,8 @@ Status ScribeServer::Start(const ScribeServerOptions& options, Sink* sink,
   const int n = std::max(1, options.cq_threads);
   std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> cqs;
   for (int i = 0; i < n; ++i) cqs.push_back(builder.AddCompletionQueue());
-  server->server_ = builder.BuildAndStart();
-  if (server->server_ == nullptr || server->port_ == 0) {
-    for (auto& cq : cqs) {
-      cq->Shutdown();
-      void* tag;
-      bool ok;
-      while (cq->Next(&tag, &ok)) {
-      }
-    }
-    return Status::Unavailable("cannot listen on " + address +
-                               ": the port is in use or the address is not local");
+  if (Status s = BuildAndStart(&builder, address, &server->port_, &cqs, &server->server_); !s.ok()) {
+    return s;
   }
   if (auto* health = server->server_->GetHealthCheckService()) {
     health->SetServingStatus(true);
@@ -86,24 +74,12 @@ void ScribeServer::Shutdown(std::chrono::milliseconds grace) {
   shut_down_ = true;
   shared_.shutting_down.store(true);
   if (auto* health = server_->GetHealthCheckService()) health->SetServingStatus(false);
-  // 1. Stop accepting; in-flight calls get until the deadline. Shutdown()
-  //    blocks until then unless every connection closes, and an idle client
-  //    may not read our GOAWAY for seconds; so it runs on its own thread, and
-  //    once no call is left the remaining connections are closed at once.
-  const auto deadline = std::chrono::steady_clock::now() + grace;
-  std::thread stopper([this, grace] { server_->Shutdown(std::chrono::system_clock::now() + grace); });
-  while (counters_.live_calls.load() > 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  grpc_server_cancel_all_calls(server_->c_server());
-  stopper.join();
+  // 1. Stop accepting; in-flight calls get until the deadline (see StopAccepting).
+  StopAccepting(server_.get(), counters_.live_calls, grace);
   // 2. Everything submitted reaches the disk (or fails) and is acknowledged.
   shared_.sink->Drain(grace + std::chrono::seconds(5));
   // 3. Let the CQ threads finish and free every call.
-  const auto freed_by = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  while (counters_.live_calls.load() > 0 && std::chrono::steady_clock::now() < freed_by) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
+  WaitForNoCalls(counters_.live_calls, std::chrono::seconds(2));
   // 4. Shut the queues down and drain them.
   for (auto& ctx : contexts_) ctx->cq->Shutdown();
   for (auto& t : threads_) t.join();

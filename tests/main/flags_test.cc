@@ -4,6 +4,8 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 namespace logscribe {
 namespace {
@@ -182,6 +184,124 @@ TEST_F(FlagsTest, UsageListsEveryFlagWithItsHelp) {
                            "fast or safe. Default: safe"}) {
     EXPECT_NE(usage.find(line), std::string::npos) << line << "\n" << usage;
   }
+}
+
+// --- -config FILE -----------------------------------------------------------
+
+// A file under /tmp holding `text`, removed at the end of the test.
+class ConfigFile {
+ public:
+  explicit ConfigFile(const std::string& text) {
+    char name[] = "/tmp/logscribe-flags-XXXXXX";
+    const int fd = mkstemp(name);
+    path_ = name;
+    if (fd >= 0) {
+      (void)!write(fd, text.data(), text.size());
+      close(fd);
+    }
+  }
+  ~ConfigFile() { unlink(path_.c_str()); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+TEST_F(FlagsTest, ConfigFileSetsEveryKindOfFlag) {
+  ConfigFile file(
+      "# a scribe\n"
+      "\n"
+      "path /srv/logs\n"
+      "size=10MB\n"
+      "  -port   9000   # trailing comment\n"
+      "--console\n"
+      "tag a\n"
+      "tag = b c\n"
+      "mode \"safe\"\n");
+  ASSERT_TRUE(Parse({"-config", file.path()})) << error_;
+  EXPECT_EQ(path_, "/srv/logs");
+  EXPECT_EQ(size_, "10MB");
+  EXPECT_EQ(port_, 9000);
+  EXPECT_TRUE(console_);
+  EXPECT_EQ(tags_, (std::vector<std::string>{"a", "b c"}));
+  EXPECT_EQ(mode_, "safe");
+  EXPECT_TRUE(flags_.WasSet("port"));
+  EXPECT_FALSE(flags_.WasSet("config"));
+  EXPECT_EQ(flags_.config_file(), file.path());
+}
+
+TEST_F(FlagsTest, CommandLineWinsWhereverConfigStands) {
+  ConfigFile file("port 9000\nsize 10MB\ntag from-file\nconsole=true\n");
+  // Before and after -config: the command line wins either way.
+  ASSERT_TRUE(Parse({"-port", "1", "-config", file.path(), "-console=false", "-tag", "cli"})) << error_;
+  EXPECT_EQ(port_, 1);
+  EXPECT_EQ(size_, "10MB");  // only in the file
+  EXPECT_FALSE(console_);
+  EXPECT_EQ(tags_, std::vector<std::string>{"cli"});  // replaces, not appends
+}
+
+TEST_F(FlagsTest, QuotedValuesKeepSpacesAndHashes) {
+  ConfigFile file("path \"/srv/my logs #1\"  # comment\nsize=1#2\n");
+  ASSERT_TRUE(Parse({"--config=" + file.path()})) << error_;
+  EXPECT_EQ(path_, "/srv/my logs #1");
+  EXPECT_EQ(size_, "1#2");  // '#' inside a word is not a comment
+}
+
+TEST_F(FlagsTest, ConfigErrorsNameTheFileAndLine) {
+  {
+    ConfigFile file("port 1\nnosuch 2\n");
+    EXPECT_FALSE(Parse({"-config", file.path()}));
+    EXPECT_EQ(error_, file.path() + ":2: unknown flag nosuch");
+  }
+  {
+    ConfigFile file("port many\n");
+    EXPECT_FALSE(Parse({"-config", file.path()}));
+    EXPECT_NE(error_.find(file.path() + ":1: -port wants a whole number"), std::string::npos) << error_;
+  }
+  {
+    ConfigFile file("\n\nmode slow\n");
+    EXPECT_FALSE(Parse({"-config", file.path()}));
+    EXPECT_NE(error_.find(":3: -mode: 'slow' is not fast or safe"), std::string::npos) << error_;
+  }
+  {
+    ConfigFile file("path\n");
+    EXPECT_FALSE(Parse({"-config", file.path()}));
+    EXPECT_NE(error_.find(":1: flag path needs a value"), std::string::npos) << error_;
+  }
+  {
+    ConfigFile file("config /etc/other.conf\n");
+    EXPECT_FALSE(Parse({"-config", file.path()}));
+    EXPECT_NE(error_.find("cannot be used inside"), std::string::npos) << error_;
+  }
+  {
+    ConfigFile file("path \"open\n");
+    EXPECT_FALSE(Parse({"-config", file.path()}));
+    EXPECT_NE(error_.find("unterminated quote"), std::string::npos) << error_;
+  }
+  EXPECT_FALSE(Parse({"-config", "/nonexistent/scribe.conf"}));
+  EXPECT_NE(error_.find("cannot read -config /nonexistent/scribe.conf"), std::string::npos) << error_;
+  EXPECT_FALSE(Parse({"-config"}));
+  EXPECT_EQ(error_, "flag -config needs a value");
+}
+
+TEST_F(FlagsTest, ConfigMayBeGivenOnce) {
+  ConfigFile a("port 1\n"), b("port 2\n");
+  EXPECT_FALSE(Parse({"-config", a.path(), "-config", b.path()}));
+  EXPECT_EQ(error_, "-config may be given once");
+}
+
+TEST_F(FlagsTest, UsageMentionsConfig) {
+  EXPECT_NE(flags_.Usage().find("-config string"), std::string::npos);
+}
+
+TEST(FlagSetTest, AProgramsOwnConfigFlagTakesPrecedence) {
+  FlagSet flags("x");
+  std::string config;
+  flags.AddString("config", &config, "the program's own");
+  const char* argv[] = {"x", "-config", "/nonexistent", nullptr};
+  std::string error;
+  ASSERT_TRUE(flags.Parse(3, argv, &error)) << error;
+  EXPECT_EQ(config, "/nonexistent");
 }
 
 TEST(FlagSetTest, WasSetOfAnUnknownNameIsFalse) {

@@ -1,0 +1,123 @@
+// logmediator: the mediator binary. Parses flags, starts the server (its
+// registry, health checks and forwarding), prints one start-up block, and on
+// SIGINT/SIGTERM runs the shutdown sequence and prints a summary.
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "credentials.h"
+#include "mediator_options.h"
+#include "mediator_server.h"
+#include "size_spec.h"
+
+namespace logscribe {
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+int Fail(const std::string& sentence) {
+  std::fprintf(stderr, "logmediator: %s\n", sentence.c_str());
+  return 1;
+}
+
+std::string FormatMillis(std::chrono::milliseconds d) {
+  const auto ms = d.count();
+  if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+  return std::to_string(ms) + "ms";
+}
+
+int Run(int argc, char** argv) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  MediatorOptions options;
+  if (int code = ParseMediatorOptions(argc, argv, &options); code >= 0) return code;
+  const auto started = std::chrono::steady_clock::now();
+
+  ServerSecurity security;
+  if (Status s = MakeServerSecurity(options.security, &security); !s.ok()) return Fail(s.message());
+  // With -ca the mediator dials scribes with TLS, as a client of the same PKI.
+  ClientSecurity to_scribes;
+  if (!options.security.files.ca.empty()) {
+    ClientSecurityOptions client;
+    client.files = options.security.files;
+    if (Status s = MakeClientSecurity(client, &to_scribes); !s.ok()) return Fail(s.message());
+  }
+
+  MediatorServerOptions server_options;
+  server_options.bind = options.bind;
+  server_options.port = options.port;
+  server_options.cq_threads = options.cq_threads;
+  server_options.max_message_bytes = static_cast<int>(options.max_message_bytes);
+  server_options.format.max_line_bytes = options.max_line_bytes;
+  server_options.max_stream_inflight = options.stream_inflight;
+  server_options.credentials = security.credentials;
+  server_options.routing = options.routing;
+  server_options.max_misses = options.max_misses;
+  server_options.version = kVersion;
+  server_options.health.interval = options.ping_interval;
+  server_options.health.timeout = options.ping_timeout;
+  server_options.forward.max_inflight_batches = options.stream_inflight;
+  server_options.forward.max_queued_bytes = options.queue_bytes;
+  server_options.forward.batch_bytes = options.batch_bytes;
+  if (!options.security.files.ca.empty()) {
+    server_options.health.credentials = to_scribes.credentials;
+    server_options.health.channel_args = to_scribes.args;
+    server_options.forward.credentials = to_scribes.credentials;
+    server_options.forward.channel_args = to_scribes.args;
+  }
+  std::unique_ptr<MediatorServer> server;
+  if (Status s = MediatorServer::Start(server_options, &server); !s.ok()) return Fail(s.message());
+
+  std::printf("logmediator %s listening on %s:%d\n", kVersion, options.bind.c_str(), server->port());
+  std::printf("  routing:   %s\n", options.routing == "rendezvous"
+                                       ? "rendezvous (highest random weight of path/filename)"
+                                       : "first-char (the original's ranges: a-r and s-9 for two scribes)");
+  std::printf("  health:    ping every %s, timeout %s; a scribe is dropped after %d missed pings in a row\n",
+              FormatMillis(options.ping_interval).c_str(), FormatMillis(options.ping_timeout).c_str(),
+              options.max_misses);
+  std::printf("  tuning:    %d CQ thread(s), queue %s, batch %s, %d batches in flight per stream, line %s\n",
+              options.cq_threads, FormatSize(options.queue_bytes).c_str(),
+              FormatSize(options.batch_bytes).c_str(), options.stream_inflight,
+              FormatSize(options.max_line_bytes).c_str());
+  std::printf("  security:  %s%s\n", security.description.c_str(),
+              options.security.files.ca.empty() ? "; scribes are dialled without TLS"
+                                                : "; scribes are dialled with TLS (-ca)");
+  std::printf("  scribes:   start them with -mediator <this host>:%d\n", server->port());
+  std::fflush(stdout);
+  if (security.mode == TlsMode::kInsecure) {
+    std::fprintf(stderr, "logmediator: warning: plaintext gRPC: anyone who can reach %s:%d can write logs "
+                 "and register scribes (see -crt, -pk, -ca)\n", options.bind.c_str(), server->port());
+  }
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  std::fprintf(stderr, "logmediator: %s received, draining\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  server->Shutdown(options.shutdown_timeout);
+
+  const ForwarderStats stats = server->forward_stats();
+  const double uptime =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::fprintf(stderr,
+               "logmediator: stopped after %.1fs: %llu lines, %llu bytes acknowledged by scribes; "
+               "%llu lines retried, %llu lines failed, %llu requests refused\n",
+               uptime, static_cast<unsigned long long>(stats.lines),
+               static_cast<unsigned long long>(stats.bytes),
+               static_cast<unsigned long long>(stats.retried_lines),
+               static_cast<unsigned long long>(stats.failed_lines),
+               static_cast<unsigned long long>(stats.refused_requests));
+  return 0;
+}
+
+}  // namespace
+}  // namespace logscribe
+
+int main(int argc, char** argv) { return logscribe::Run(argc, argv); }

@@ -1,0 +1,138 @@
+#include "scribe_metrics.h"
+
+#include "prometheus_text.h"
+#include "status.h"
+
+namespace logscribe {
+namespace {
+
+const char* WriteOpName(int op) {
+  switch (static_cast<WriteOpKind>(op)) {
+    case WriteOpKind::kOpen: return "open";
+    case WriteOpKind::kWrite: return "write";
+    case WriteOpKind::kSync: return "sync";
+    case WriteOpKind::kRotate: return "rotate";
+  }
+  return "?";
+}
+
+uint64_t Load(const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); }
+
+void Counter(PrometheusText* out, const char* name, const char* help, uint64_t value) {
+  out->Family(name, "counter", help);
+  out->Sample(name, {}, value);
+}
+
+void Gauge(PrometheusText* out, const char* name, const char* help, double value) {
+  out->Family(name, "gauge", help);
+  out->Sample(name, {}, value);
+}
+
+}  // namespace
+
+std::string RenderScribeMetrics(const ScribeMetricsSources& src) {
+  PrometheusText out;
+  const RpcCounters& rpc = *src.rpc;
+  const WriterCounters& w = src.sink->counters();
+  const SinkStats stats = src.sink->Stats();
+
+  out.Family("logscribe_build_info", "gauge", "Always 1; the version of the running scribe.");
+  out.Sample("logscribe_build_info", {{"version", src.version}}, uint64_t{1});
+  Gauge(&out, "logscribe_uptime_seconds", "Seconds since the scribe started.",
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - src.started).count());
+
+  // What came in.
+  Counter(&out, "logscribe_lines_received_total", "Lines accepted from clients (queued for writing).",
+          Load(rpc.lines_received));
+  Counter(&out, "logscribe_bytes_received_total",
+          "Bytes of accepted lines, newlines included.", Load(rpc.bytes_received));
+  Counter(&out, "logscribe_batches_received_total",
+          "Batches accepted: a Log or LogBatch request, or one LogStream message.",
+          Load(rpc.batches_received));
+  out.Histogram("logscribe_batch_lines", "Lines per accepted batch.", rpc.batch_lines.Take());
+  out.Histogram("logscribe_batch_bytes", "Bytes per accepted batch.", rpc.batch_bytes.Take());
+
+  // What went out.
+  Counter(&out, "logscribe_lines_written_total", "Lines appended to log files.", stats.lines_written);
+  Counter(&out, "logscribe_bytes_written_total", "Bytes appended to log files.", stats.bytes_written);
+  Counter(&out, "logscribe_appends_total", "Appends (one writev or io_uring write per file and round).",
+          Load(w.appends));
+  out.Histogram("logscribe_append_bytes", "Bytes per append.", w.append_bytes.Take());
+  Counter(&out, "logscribe_rotations_total", "Files rotated because they reached -size.", stats.rotations);
+  Counter(&out, "logscribe_files_opened_total", "Log files opened (again after LRU eviction included).",
+          stats.files_opened);
+  Gauge(&out, "logscribe_open_files", "Log files open now.",
+        static_cast<double>(w.open_files.load(std::memory_order_relaxed)));
+
+  out.Family("logscribe_write_errors_total", "counter",
+             "Failed file operations by op (open, write, sync, rotate) and status code "
+             "(RESOURCE_EXHAUSTED: no space; PERMISSION_DENIED; UNAVAILABLE: I/O error). "
+             "Only kinds that happened are listed.");
+  for (int op = 0; op < kWriteOpKinds; ++op) {
+    for (int code = 0; code < kStatusCodes; ++code) {
+      const uint64_t n = Load(w.write_errors_by_kind[op][code]);
+      if (n == 0) continue;
+      out.Sample("logscribe_write_errors_total",
+                 {{"op", WriteOpName(op)}, {"code", StatusCodeName(static_cast<StatusCode>(code))}}, n);
+    }
+  }
+
+  // The queue between the RPC threads and the writers.
+  Gauge(&out, "logscribe_queue_bytes", "Bytes accepted and not yet written.",
+        static_cast<double>(stats.queued_bytes));
+  Gauge(&out, "logscribe_queue_limit_bytes", "-queue-bytes: past it requests are refused.",
+        static_cast<double>(src.queue_limit_bytes));
+  Gauge(&out, "logscribe_queue_chunks", "Per-file chunks accepted and not yet written (queue depth).",
+        static_cast<double>(Load(w.queued_chunks)));
+  Counter(&out, "logscribe_refused_batches_total",
+          "Batches refused with RESOURCE_EXHAUSTED because the queue was full.", stats.refused_batches);
+
+  // Calls.
+  out.Histogram("logscribe_ack_latency_seconds",
+                "From a request (or stream message) read to its answer (or LogAck) queued.",
+                rpc.ack_latency_us.Take(), 1e6);
+  out.Family("logscribe_rpc_started_total", "counter", "Calls started, by method.");
+  for (int m = 0; m < kRpcMethods; ++m) {
+    out.Sample("logscribe_rpc_started_total", {{"method", RpcMethodName(static_cast<RpcMethod>(m))}},
+               Load(rpc.calls_by_method[m]));
+  }
+  out.Family("logscribe_rpc_answers_total", "counter",
+             "Answers by method and gRPC code: a Log or LogBatch call when it finishes, each "
+             "LogStream batch when it is acknowledged. OK is always listed, other codes once seen.");
+  for (int m = 0; m < kRpcMethods; ++m) {
+    for (int code = 0; code < kRpcCodes; ++code) {
+      const uint64_t n = Load(rpc.answers[m][code]);
+      if (n == 0 && code != 0) continue;
+      out.Sample("logscribe_rpc_answers_total",
+                 {{"method", RpcMethodName(static_cast<RpcMethod>(m))},
+                  {"code", StatusCodeName(static_cast<StatusCode>(code))}},
+                 n);
+    }
+  }
+  Gauge(&out, "logscribe_rpc_live_calls", "Calls under way.",
+        static_cast<double>(rpc.live_calls.load(std::memory_order_relaxed)));
+  if (src.allow_list != nullptr) {
+    Counter(&out, "logscribe_allow_list_refused_total",
+            "Calls refused because the client certificate is not on -allow-cn/-allow-san.",
+            src.allow_list->refused_calls());
+  }
+  return out.Take();
+}
+
+Status StartScribeMetrics(const ScribeMetricsSources& sources, const std::string& bind, int port,
+                          const std::atomic<bool>* draining, std::unique_ptr<MetricsHttpServer>* out) {
+  MetricsHttpOptions options;
+  options.bind = bind;
+  options.port = port;
+  options.render_metrics = [sources] { return RenderScribeMetrics(sources); };
+  options.healthy = [draining](std::string* why) {
+    if (draining->load(std::memory_order_relaxed)) {
+      *why = "draining: the scribe is shutting down";
+      return false;
+    }
+    return true;
+  };
+  return MetricsHttpServer::Start(std::move(options), out);
+}
+
+}  // namespace logscribe

@@ -1,0 +1,149 @@
+#include "mediator_server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/server_builder.h>
+
+#include "log_call.h"
+#include "log_stream_call.h"
+#include "server_steps.h"
+
+namespace logscribe {
+
+Status MediatorServer::Start(MediatorServerOptions options, std::unique_ptr<MediatorServer>* out) {
+  std::unique_ptr<MediatorServer> server(new MediatorServer());
+  MediatorServer* s = server.get();
+  s->registry_ = std::make_unique<Registry>(options.routing, options.max_misses);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  ConfigureBuilder(&builder, options.max_message_bytes);
+  const std::string address = ListenAddress(options.bind, options.port);
+  auto creds = options.credentials ? options.credentials : grpc::InsecureServerCredentials();
+  builder.AddListeningPort(address, creds, &s->port_);
+  builder.RegisterService(&s->log_service_);
+  builder.RegisterService(&s->register_service_);
+  builder.RegisterService(&s->mediator_service_);
+  const int n = std::max(1, options.cq_threads);
+  std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> cqs;
+  for (int i = 0; i < n; ++i) cqs.push_back(builder.AddCompletionQueue());
+  if (Status st = BuildAndStart(&builder, address, &s->port_, &cqs, &s->server_); !st.ok()) return st;
+  if (auto* health = s->server_->GetHealthCheckService()) health->SetServingStatus(true);
+
+  std::vector<grpc::CompletionQueue*> plain;
+  for (auto& cq : cqs) plain.push_back(cq.get());
+  s->forwarder_ = std::make_unique<Forwarder>(options.forward, plain);
+  Forwarder* forwarder = s->forwarder_.get();
+  s->registry_->SetListener([forwarder](const std::shared_ptr<const Router>& router) {
+    forwarder->OnRouter(router);
+  });
+
+  ServerShared& shared = s->shared_;
+  shared.log_service = &s->log_service_;
+  shared.pinger = nullptr;
+  shared.sink = forwarder;
+  shared.counters = &s->counters_;
+  shared.format = options.format;
+  shared.format.escape_newlines = false;
+  shared.max_stream_inflight = options.max_stream_inflight;
+  for (auto& cq : cqs) s->contexts_.push_back(std::make_unique<CqContext>(&shared, std::move(cq)));
+
+  s->state_.registry = s->registry_.get();
+  s->state_.forwarder = forwarder;
+  s->state_.version = options.version;
+  s->state_.log = options.log;
+  const MediatorState* state = &s->state_;
+  const std::atomic<bool>* stopping = &shared.shutting_down;
+  namespace v1 = logscribe::v1;
+  s->register_kind_ = {&s->register_service_, &v1::Register::AsyncService::RequestRegister,
+                       [state](const v1::RegisterRequest& q, v1::RegisterResponse* r) {
+                         return HandleRegister(*state, q, r);
+                       },
+                       stopping};
+  s->route_kind_ = {&s->mediator_service_, &v1::Mediator::AsyncService::RequestRoute,
+                    [state](const v1::RouteRequest& q, v1::RouteResponse* r) {
+                      return HandleRoute(*state, q, r);
+                    },
+                    stopping};
+  s->version_kind_ = {&s->mediator_service_, &v1::Mediator::AsyncService::RequestGetVersion,
+                      [state](const v1::VersionRequest& q, v1::VersionResponse* r) {
+                        return HandleVersion(*state, q, r);
+                      },
+                      stopping};
+  s->stats_kind_ = {&s->mediator_service_, &v1::Mediator::AsyncService::RequestGetStats,
+                    [state](const v1::StatsRequest& q, v1::StatsResponse* r) {
+                      return HandleStats(*state, q, r);
+                    },
+                    stopping};
+  s->responsibility_kind_ = {&s->mediator_service_,
+                             &v1::Mediator::AsyncService::RequestGetScribesResponsibility,
+                             [state](const v1::ResponsibilityRequest& q, v1::ResponsibilityResponse* r) {
+                               return HandleResponsibility(*state, q, r);
+                             },
+                             stopping};
+
+  for (auto& ctx : s->contexts_) {
+    for (int i = 0; i < options.posted_per_kind; ++i) {
+      LogCall::Post(ctx.get());
+      LogBatchCall::Post(ctx.get());
+      LogStreamCall::Post(ctx.get());
+    }
+    grpc::ServerCompletionQueue* cq = ctx->cq.get();
+    for (int i = 0; i < 2; ++i) {
+      RegisterKind::Post(&s->register_kind_, cq);
+      RouteKind::Post(&s->route_kind_, cq);
+      VersionKind::Post(&s->version_kind_, cq);
+      StatsKind::Post(&s->stats_kind_, cq);
+      ResponsibilityKind::Post(&s->responsibility_kind_, cq);
+    }
+  }
+  options.health.log = options.log;
+  s->health_ = std::make_unique<HealthChecker>(s->registry_.get(), s->contexts_[0]->cq.get(),
+                                               options.health);
+  for (auto& ctx : s->contexts_) {
+    CqContext* c = ctx.get();
+    s->threads_.emplace_back([s, c] { s->Serve(c); });
+  }
+  s->health_->Start();
+  *out = std::move(server);
+  return Status::Ok();
+}
+
+void MediatorServer::Serve(CqContext* ctx) {
+  void* tag;
+  bool ok;
+  while (ctx->cq->Next(&tag, &ok)) static_cast<Tag*>(tag)->Proceed(ok);
+}
+
+void MediatorServer::Shutdown(std::chrono::milliseconds grace) {
+  if (shut_down_ || server_ == nullptr) return;
+  shut_down_ = true;
+  shared_.shutting_down.store(true);
+  if (auto* health = server_->GetHealthCheckService()) health->SetServingStatus(false);
+  // 1. Stop accepting; in-flight calls get until the deadline.
+  StopAccepting(server_.get(), counters_.live_calls, grace);
+  // 2. Every accepted line reaches a scribe (or fails), and its call finishes.
+  forwarder_->Drain(grace + std::chrono::seconds(5));
+  // 3. No more health rounds.
+  health_->Stop();
+  // 4. Fail what is left; close the scribe streams.
+  forwarder_->Stop();
+  // 5. Let the CQ threads finish and free every call.
+  WaitForNoCalls(counters_.live_calls, std::chrono::seconds(2));
+  // 6. Shut the queues down and drain them.
+  for (auto& ctx : contexts_) ctx->cq->Shutdown();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+}
+
+MediatorServer::~MediatorServer() {
+  Shutdown(std::chrono::milliseconds(0));
+  health_.reset();
+  // The registry's listener points at the forwarder.
+  if (registry_ != nullptr) registry_->SetListener(nullptr);
+  forwarder_.reset();
+  contexts_.clear();
+}
+
+}  // namespace logscribe

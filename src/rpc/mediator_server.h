@@ -1,0 +1,125 @@
+// MediatorServer: the gRPC side of the mediator. It serves LogScribe to
+// clients (the scribe's own handlers, over a Forwarder instead of files),
+// Register to scribes, and Mediator (Route and the admin calls); it keeps the
+// Registry, pings the scribes (HealthChecker) and streams to them
+// (ScribeLinks), all on the same completion queues and threads.
+//
+// Thread contract: Start() and Shutdown() are called by main's thread; the rest
+// runs on the CQ threads.
+//
+// Shutdown, in this order:
+//  1. Stop accepting: server->Shutdown(deadline); calls in flight go on until
+//     the deadline, then gRPC cancels them. Health rounds go on, so a scribe
+//     that dies now is still dropped and its lines move.
+//  2. Drain the forwarder: every accepted line is acknowledged by a scribe (or
+//     failed), and the client calls are finished.
+//  3. Stop the health checker (the round in progress ends).
+//  4. Stop the forwarder: fail what is left, close every scribe stream and
+//     wait until the links released their operations.
+//  5. Wait until no call object is left (bounded).
+//  6. Shut down each CQ, drain it until Next() returns false, join threads.
+#pragma once
+
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "call.h"
+#include "cq_context.h"
+#include "forwarder.h"
+#include "health_checker.h"
+#include "logscribe.grpc.pb.h"
+#include "mediator_calls.h"
+#include "registry.h"
+#include "unary_handler.h"
+
+namespace logscribe {
+
+struct MediatorServerOptions {
+  // Address to listen on. Default: 0.0.0.0.
+  std::string bind = "0.0.0.0";
+  // Port; 0 picks a free one (see port()). Default: 8000, as the original.
+  int port = 8000;
+  // Completion queues, one thread each. Default: 2.
+  int cq_threads = 2;
+  // Requests posted up front per RPC kind and CQ. Default: 16.
+  int posted_per_kind = 16;
+  // Largest request message accepted. Default: 64 MiB.
+  int max_message_bytes = 64 << 20;
+  // Line rules, as the scribe's (escape_newlines is the scribes' business).
+  LineFormat format;
+  // Batches of one client stream forwarded and not yet acknowledged before the
+  // stream stops reading. Default: 64.
+  int max_stream_inflight = 64;
+  // Null means insecure. Default: null.
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+  // "rendezvous" or "first-char". Default: rendezvous.
+  std::string routing = "rendezvous";
+  // Consecutive failed pings that drop a scribe. Default: 3.
+  int max_misses = 3;
+  HealthCheckerOptions health;
+  ForwarderOptions forward;
+  std::string version;
+  // Registrations and drops, one line each. Default: stderr.
+  std::FILE* log = stderr;
+};
+
+class MediatorServer {
+ public:
+  // Binds and starts serving. Fails with one sentence when the address cannot
+  // be bound.
+  static Status Start(MediatorServerOptions options, std::unique_ptr<MediatorServer>* out);
+  ~MediatorServer();
+
+  int port() const { return port_; }
+  const RpcCounters& counters() const { return counters_; }
+  ForwarderStats forward_stats() const { return forwarder_->Detailed(); }
+  size_t scribes() const { return registry_->size(); }
+
+  // The sequence above.
+  void Shutdown(std::chrono::milliseconds grace);
+
+ private:
+  using RegisterKind = UnaryHandler<logscribe::v1::Register::AsyncService,
+                                    logscribe::v1::RegisterRequest, logscribe::v1::RegisterResponse>;
+  using RouteKind = UnaryHandler<logscribe::v1::Mediator::AsyncService, logscribe::v1::RouteRequest,
+                                 logscribe::v1::RouteResponse>;
+  using VersionKind = UnaryHandler<logscribe::v1::Mediator::AsyncService,
+                                   logscribe::v1::VersionRequest, logscribe::v1::VersionResponse>;
+  using StatsKind = UnaryHandler<logscribe::v1::Mediator::AsyncService, logscribe::v1::StatsRequest,
+                                 logscribe::v1::StatsResponse>;
+  using ResponsibilityKind =
+      UnaryHandler<logscribe::v1::Mediator::AsyncService, logscribe::v1::ResponsibilityRequest,
+                   logscribe::v1::ResponsibilityResponse>;
+
+  MediatorServer() = default;
+  void Serve(CqContext* ctx);
+
+  int port_ = 0;
+  RpcCounters counters_;
+  ServerShared shared_;
+  MediatorState state_;
+  logscribe::v1::LogScribe::AsyncService log_service_;
+  logscribe::v1::Register::AsyncService register_service_;
+  logscribe::v1::Mediator::AsyncService mediator_service_;
+  RegisterKind::Kind register_kind_;
+  RouteKind::Kind route_kind_;
+  VersionKind::Kind version_kind_;
+  StatsKind::Kind stats_kind_;
+  ResponsibilityKind::Kind responsibility_kind_;
+  std::unique_ptr<Registry> registry_;
+  std::unique_ptr<Forwarder> forwarder_;
+  std::unique_ptr<HealthChecker> health_;
+  std::unique_ptr<grpc::Server> server_;
+  std::vector<std::unique_ptr<CqContext>> contexts_;
+  std::vector<std::thread> threads_;
+  bool shut_down_ = false;
+};
+
+}  // namespace logscribe

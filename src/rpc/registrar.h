@@ -1,0 +1,81 @@
+// Registrar: a scribe's side of the mediator. It registers (id, advertised
+// address, version) at start-up, retrying with backoff, and afterwards
+// registers again whenever no Ping came for twice the ping interval: a
+// mediator that restarted relearns every live scribe without restarting any.
+//
+// Thread contract: Start() and Stop() are called by main's thread; the
+// re-registration watch runs on one thread of its own (one per process, not
+// per request), which Stop() joins.
+#pragma once
+
+#include <grpcpp/channel.h>
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/support/channel_arguments.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "logscribe.grpc.pb.h"
+#include "status.h"  // src/io/status.h
+
+namespace logscribe {
+
+struct RegistrarOptions {
+  // The mediator, host:port.
+  std::string mediator;
+  // What the scribe registers: its id, the host:port the mediator dials, and
+  // its version.
+  std::string id;
+  std::string advertise;
+  std::string version;
+  // How long Start() keeps trying. Default: 10s (-register-timeout).
+  std::chrono::milliseconds register_timeout{10000};
+  // The mediator's ping interval: no ping for twice this, register again.
+  // Default: 5s (-ping-interval).
+  std::chrono::milliseconds ping_interval{5000};
+  // How to dial the mediator. Default: null, insecure.
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  grpc::ChannelArguments channel_args;
+  // Re-registrations and their failures, one line each. Default: stderr.
+  std::FILE* log = stderr;
+};
+
+class Registrar {
+ public:
+  // Registers, retrying with backoff (100 ms doubling to 2 s) until
+  // register_timeout; on failure one sentence naming the mediator and the
+  // last error. On success the watch thread runs until Stop().
+  static Status Start(RegistrarOptions options, std::unique_ptr<Registrar>* out);
+  ~Registrar();
+  Registrar(const Registrar&) = delete;
+  Registrar& operator=(const Registrar&) = delete;
+
+  void Stop();
+  // Successful registrations so far, the first included.
+  uint64_t registrations() const { return registrations_.load(std::memory_order_relaxed); }
+
+ private:
+  explicit Registrar(RegistrarOptions options);
+  // One Register call with this deadline; "" or why it failed.
+  std::string RegisterOnce(std::chrono::milliseconds deadline);
+  void Watch();
+
+  // Constant after construction.
+  const RegistrarOptions options_;
+  const std::shared_ptr<grpc::Channel> channel_;
+  const std::unique_ptr<logscribe::v1::Register::Stub> stub_;
+
+  std::mutex mu_;
+  std::condition_variable stop_cv_;
+  bool stop_ = false;  // guarded by mu_
+  std::thread watcher_;
+  std::atomic<uint64_t> registrations_{0};
+};
+
+}  // namespace logscribe

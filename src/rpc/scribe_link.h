@@ -1,0 +1,140 @@
+// ScribeLink: the mediator's one long-lived LogStream to one scribe. Parts
+// the fence assigned to the scribe queue here; whenever the stream can take a
+// write (one Write outstanding at most, fewer than max_inflight_batches
+// unacknowledged) the queued parts are coalesced into one LogBatch with the
+// next seq. Acks (LogAck{seq}) are read continuously and handed back to the
+// Forwarder.
+//
+// Life of a link:
+//   kStarting  StartCall with wait_for_ready: no write before the stream is
+//              up, so nothing counts as sent to an unreachable scribe.
+//   kStreaming Read acks, Write batches. The channel's state is watched: when
+//              it leaves READY (the scribe sent GOAWAY because it is shutting
+//              down, or the connection is failing) the link drains: no new
+//              batch, WritesDone, and the acks of what was sent are read until
+//              the scribe ends the stream; then as kBroken, with nothing left
+//              unacknowledged when the scribe stopped cleanly.
+//   kBroken    a Read or Write failed: cancel, wait for the operations, Finish,
+//              hand every part held back to the Forwarder (retried through
+//              the fence), then kBackoff.
+//   kBackoff   an Alarm, doubling per failure, then kStarting again.
+//   kClosed    the scribe left the routing: Close() hands the parts back at
+//              once; the link deletes itself once its last operation is done.
+//
+// Thread contract: every method runs with Forwarder::mu_ held, on any thread:
+// client CQ threads enqueue parts, and the link's own CQ thread runs its
+// completions (the On* methods take the lock themselves). A link is deleted
+// only by the completion of its last operation after Close(), or by the
+// Forwarder when Close() finds nothing outstanding.
+#pragma once
+
+#include <grpcpp/alarm.h>
+#include <grpcpp/channel.h>
+#include <grpcpp/client_context.h>
+#include <grpcpp/completion_queue.h>
+#include <grpcpp/support/async_stream.h>
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "call.h"
+#include "forward_part.h"
+#include "forwarder.h"
+#include "logscribe.grpc.pb.h"
+#include "router.h"
+
+namespace logscribe {
+
+class ScribeLink {
+ public:
+  ScribeLink(Forwarder* forwarder, ScribeEndpoint endpoint, grpc::CompletionQueue* cq,
+             std::shared_ptr<grpc::Channel> channel);
+  ScribeLink(const ScribeLink&) = delete;
+  ScribeLink& operator=(const ScribeLink&) = delete;
+
+  const ScribeEndpoint& endpoint() const { return endpoint_; }
+
+  // REQUIRES: Forwarder::mu_ held, for the three below.
+  // Opens the stream.
+  void Start();
+  // Queues a part the fence assigned to this scribe.
+  void Enqueue(ForwardPart* part);
+  // Cancels everything and returns every part held: the unacknowledged sent
+  // ones in the order they were sent, then the queued ones. Sets *free_now
+  // when no operation is outstanding: the caller deletes the link.
+  std::vector<ForwardPart*> Close(bool* free_now);
+
+ private:
+  enum class State { kStarting, kStreaming, kBroken, kBackoff, kClosed };
+
+  // Tags; each takes Forwarder::mu_.
+  void OnStart(bool ok);
+  void OnRead(bool ok);
+  void OnWrite(bool ok);
+  void OnFinish(bool ok);
+  void OnBackoff(bool ok);
+  void OnChannelState(bool ok);
+  void OnWritesDone(bool ok);
+
+  // Runs `body` under the lock, completes what it finished after unlocking,
+  // and deletes the link when it was closed and nothing is outstanding.
+  template <typename Body>
+  void Locked(Body body);
+
+  // REQUIRES: Forwarder::mu_ held, for everything below.
+  void Connect();
+  void MaybeWrite();
+  void Broken(const grpc::Status& why);
+  void MaybeFinishStream();
+  void WatchChannel();
+  void MaybeHalfClose();
+  void HandleAck(Forwarder::Finished* done);
+  std::vector<ForwardPart*> TakeParts();
+  bool Outstanding() const {
+    return start_pending_ || read_pending_ || write_pending_ || finish_pending_ || alarm_pending_ ||
+           watch_pending_ || writes_done_pending_;
+  }
+
+  // Constant after construction.
+  Forwarder* const forwarder_;
+  const ScribeEndpoint endpoint_;
+  grpc::CompletionQueue* const cq_;
+  const std::shared_ptr<grpc::Channel> channel_;
+  const std::unique_ptr<logscribe::v1::LogScribe::Stub> stub_;
+
+  // State below is protected by Forwarder::mu_.
+  State state_ = State::kStarting;
+  std::unique_ptr<grpc::ClientContext> ctx_;
+  std::unique_ptr<grpc::ClientAsyncReaderWriter<logscribe::v1::LogBatch, logscribe::v1::LogAck>> stream_;
+  bool start_pending_ = false;
+  bool read_pending_ = false;
+  bool write_pending_ = false;
+  bool finish_pending_ = false;
+  bool alarm_pending_ = false;
+  bool watch_pending_ = false;        // NotifyOnStateChange outstanding
+  bool writes_done_pending_ = false;
+  bool draining_ = false;             // the channel left READY: no new batch on this stream
+  bool half_closed_ = false;          // WritesDone was sent on this stream
+  std::deque<ForwardPart*> queued_;                     // assigned, not yet written
+  std::map<uint64_t, std::vector<ForwardPart*>> sent_;  // by seq: written, not yet acked
+  uint64_t next_seq_ = 1;
+  int failures_ = 0;            // consecutive broken streams, for the backoff
+  grpc::Status last_error_;     // why the last stream broke
+  logscribe::v1::LogBatch out_;  // the batch being written
+  logscribe::v1::LogAck in_;     // the ack being read
+  grpc::Status finish_status_;
+  grpc::Alarm alarm_;
+
+  MemberTag<ScribeLink> start_tag_{this, &ScribeLink::OnStart};
+  MemberTag<ScribeLink> read_tag_{this, &ScribeLink::OnRead};
+  MemberTag<ScribeLink> write_tag_{this, &ScribeLink::OnWrite};
+  MemberTag<ScribeLink> finish_tag_{this, &ScribeLink::OnFinish};
+  MemberTag<ScribeLink> backoff_tag_{this, &ScribeLink::OnBackoff};
+  MemberTag<ScribeLink> state_tag_{this, &ScribeLink::OnChannelState};
+  MemberTag<ScribeLink> writes_done_tag_{this, &ScribeLink::OnWritesDone};
+};
+
+}  // namespace logscribe

@@ -1,0 +1,52 @@
+#include "server_steps.h"
+
+#include <grpc/grpc.h>
+
+#include <thread>
+
+namespace logscribe {
+
+std::string ListenAddress(const std::string& bind, int port) {
+  return bind.find(':') != std::string::npos ? "[" + bind + "]:" + std::to_string(port)
+                                             : bind + ":" + std::to_string(port);
+}
+
+void ConfigureBuilder(grpc::ServerBuilder* builder, int max_message_bytes) {
+  builder->AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder->SetMaxReceiveMessageSize(max_message_bytes);
+}
+
+Status BuildAndStart(grpc::ServerBuilder* builder, const std::string& address, const int* bound_port,
+                     std::vector<std::unique_ptr<grpc::ServerCompletionQueue>>* cqs,
+                     std::unique_ptr<grpc::Server>* server) {
+  *server = builder->BuildAndStart();
+  if (*server != nullptr && *bound_port != 0) return Status::Ok();
+  for (auto& cq : *cqs) {
+    cq->Shutdown();
+    void* tag;
+    bool ok;
+    while (cq->Next(&tag, &ok)) {
+    }
+  }
+  return Status::Unavailable("cannot listen on " + address +
+                             ": the port is in use or the address is not local");
+}
+
+void StopAccepting(grpc::Server* server, const std::atomic<int64_t>& live_calls,
+                   std::chrono::milliseconds grace) {
+  std::thread stopper([server, grace] { server->Shutdown(std::chrono::system_clock::now() + grace); });
+  WaitForNoCalls(live_calls, grace);
+  grpc_server_cancel_all_calls(server->c_server());
+  stopper.join();
+}
+
+bool WaitForNoCalls(const std::atomic<int64_t>& live_calls, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (live_calls.load() > 0) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
+}
+
+}  // namespace logscribe

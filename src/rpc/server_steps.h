@@ -1,0 +1,45 @@
+// The steps the scribe's and the mediator's servers share: the builder's
+// settings, a build that bound nothing, and the waits of their shutdown
+// sequences (each server writes its own sequence down; these are its parts).
+//
+// Thread contract: called by the thread that starts or stops the server.
+#pragma once
+
+#include <grpcpp/server.h>
+#include <grpcpp/server_builder.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "status.h"  // src/io/status.h
+
+namespace logscribe {
+
+// "bind:port", with an IPv6 bind in brackets.
+std::string ListenAddress(const std::string& bind, int port);
+
+// No SO_REUSEPORT (a second server on a busy port must fail, not share its
+// connections), and the largest request message.
+void ConfigureBuilder(grpc::ServerBuilder* builder, int max_message_bytes);
+
+// builder->BuildAndStart(). When it bound nothing (`*bound_port` is still 0),
+// shuts down and drains `cqs` and fails with one sentence naming `address`.
+Status BuildAndStart(grpc::ServerBuilder* builder, const std::string& address, const int* bound_port,
+                     std::vector<std::unique_ptr<grpc::ServerCompletionQueue>>* cqs,
+                     std::unique_ptr<grpc::Server>* server);
+
+// Stop accepting; calls in flight get until `grace`, then gRPC cancels them.
+// Server::Shutdown() blocks until then unless every connection closes, and an
+// idle client may not read the GOAWAY for seconds; so it runs on its own
+// thread, and once no call is left the remaining ones are cancelled at once.
+void StopAccepting(grpc::Server* server, const std::atomic<int64_t>& live_calls,
+                   std::chrono::milliseconds grace);
+
+// Waits until `live_calls` is zero, at most `limit`; returns whether it is.
+bool WaitForNoCalls(const std::atomic<int64_t>& live_calls, std::chrono::milliseconds limit);
+
+}  // namespace logscribe

@@ -1,0 +1,66 @@
+// UnaryHandler: a unary RPC answered at once on its CQ's thread, from a
+// function: the mediator's Register and admin calls. One object per call, as
+// every handler here; a Kind describes one RPC and outlives its calls.
+//
+// Thread contract: a call lives on its CQ's thread. Kind is constant after
+// construction; `handle` may run on several CQ threads at once, so it must be
+// thread-safe.
+#pragma once
+
+#include <grpcpp/completion_queue.h>
+#include <grpcpp/server_context.h>
+#include <grpcpp/support/async_unary_call.h>
+
+#include <atomic>
+#include <functional>
+
+#include "call.h"
+
+namespace logscribe {
+
+template <typename Service, typename Request, typename Response>
+class UnaryHandler final {
+ public:
+  using RequestMethod = void (Service::*)(grpc::ServerContext*, Request*,
+                                          grpc::ServerAsyncResponseWriter<Response>*,
+                                          grpc::CompletionQueue*, grpc::ServerCompletionQueue*, void*);
+  struct Kind {
+    Service* service;
+    RequestMethod request;
+    std::function<grpc::Status(const Request&, Response*)> handle;
+    const std::atomic<bool>* shutting_down;
+  };
+
+  // Asks gRPC for the next call of this kind on `cq`.
+  static void Post(const Kind* kind, grpc::ServerCompletionQueue* cq) {
+    auto* call = new UnaryHandler(kind, cq);
+    (kind->service->*kind->request)(&call->server_ctx_, &call->request_, &call->responder_, cq, cq,
+                                    &call->request_tag_);
+  }
+
+ private:
+  UnaryHandler(const Kind* kind, grpc::ServerCompletionQueue* cq) : kind_(kind), cq_(cq) {}
+
+  void OnRequest(bool ok) {
+    if (!ok) {  // shutting down: this slot never got a call
+      delete this;
+      return;
+    }
+    if (!kind_->shutting_down->load(std::memory_order_relaxed)) Post(kind_, cq_);
+    const grpc::Status status = kind_->handle(request_, &response_);
+    responder_.Finish(response_, status, &finish_tag_);
+  }
+
+  void OnFinish(bool /*ok*/) { delete this; }  // ok == false: the client left
+
+  const Kind* const kind_;
+  grpc::ServerCompletionQueue* const cq_;
+  grpc::ServerContext server_ctx_;
+  Request request_;
+  Response response_;
+  grpc::ServerAsyncResponseWriter<Response> responder_{&server_ctx_};
+  MemberTag<UnaryHandler> request_tag_{this, &UnaryHandler::OnRequest};
+  MemberTag<UnaryHandler> finish_tag_{this, &UnaryHandler::OnFinish};
+};
+
+}  // namespace logscribe

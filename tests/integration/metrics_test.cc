@@ -1,0 +1,325 @@
+// The scribe's -pprof endpoint as Prometheus and a probe meet it: the real
+// binary, a known load over gRPC, then /metrics parsed and every counter
+// checked; /healthz; the flags of the endpoint.
+#include <arpa/inet.h>
+#include <grpcpp/channel.h>
+#include <grpcpp/client_context.h>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "logscribe.grpc.pb.h"
+#include "scribe_process.h"
+
+namespace logscribe::testing {
+namespace {
+
+namespace v1 = logscribe::v1;
+
+// GET http://127.0.0.1:port/path with "Connection: close"; returns the status
+// code (0 when nothing answered) and the body.
+int HttpGet(int port, const std::string& path, std::string* body) {
+  body->clear();
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return 0;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval tv{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return 0;
+  }
+  const std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  if (write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
+    close(fd);
+    return 0;
+  }
+  std::string response;
+  char buf[8192];
+  for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) response.append(buf, static_cast<size_t>(n));
+  close(fd);
+  const size_t head_end = response.find("\r\n\r\n");
+  if (response.compare(0, 9, "HTTP/1.1 ") != 0 || head_end == std::string::npos) return 0;
+  *body = response.substr(head_end + 4);
+  return std::stoi(response.substr(9, 3));
+}
+
+bool IsMetricName(std::string_view s) {
+  if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
+  for (char c : s) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != ':') return false;
+  }
+  return true;
+}
+
+// The samples of a Prometheus text body, keyed by "name{labels}" as written;
+// fails the test on a line that is not a comment or a well-formed sample, or
+// a sample whose family has no # TYPE. (No std::regex: GCC 12 warns inside it
+// under the sanitizers.)
+std::map<std::string, double> ParseMetrics(const std::string& body) {
+  std::map<std::string, double> samples;
+  std::set<std::string> typed;
+  for (const std::string& line : SplitLines(body)) {
+    if (line.rfind("# TYPE ", 0) == 0) {
+      const std::string rest = line.substr(7);
+      const size_t sp = rest.find(' ');
+      const std::string name = rest.substr(0, sp);
+      const std::string type = sp == std::string::npos ? "" : rest.substr(sp + 1);
+      EXPECT_TRUE(IsMetricName(name)) << line;
+      EXPECT_TRUE(type == "counter" || type == "gauge" || type == "histogram") << line;
+      EXPECT_TRUE(typed.insert(name).second) << "two # TYPE for " << name;
+      continue;
+    }
+    if (line.rfind("# HELP ", 0) == 0) continue;
+    const size_t brace = line.find('{');
+    const size_t close = brace == std::string::npos ? std::string::npos : line.find("} ", brace);
+    const size_t value_at = close != std::string::npos ? close + 2 : line.find(' ') + 1;
+    const std::string name = line.substr(0, brace != std::string::npos ? brace : value_at - 1);
+    const std::string key = line.substr(0, value_at - 1);
+    const std::string value = value_at == 0 ? "" : line.substr(value_at);
+    if (!IsMetricName(name) || value.empty() || value.find(' ') != std::string::npos ||
+        (brace != std::string::npos && close == std::string::npos)) {
+      ADD_FAILURE() << "not a sample: '" << line << "'";
+      continue;
+    }
+    std::string family = name;
+    for (const std::string suffix : {"_bucket", "_sum", "_count"}) {
+      if (!typed.count(family) && family.size() > suffix.size() &&
+          family.compare(family.size() - suffix.size(), suffix.size(), suffix) == 0) {
+        family.resize(family.size() - suffix.size());
+      }
+    }
+    EXPECT_TRUE(typed.count(family)) << "sample before its # TYPE: " << line;
+    EXPECT_FALSE(samples.count(key)) << "sample twice: " << key;
+    samples[key] = value == "+Inf" ? INFINITY : std::stod(value);
+  }
+  return samples;
+}
+
+// The port of the "metrics:   http://127.0.0.1:PORT/metrics" start-up line.
+int MetricsPort(const ScribeProcess& p) {
+  const std::string kPrefix = "metrics:   http://127.0.0.1:";
+  for (int i = 0; i < 500; ++i) {
+    const std::string out = p.output();
+    const size_t at = out.find(kPrefix);
+    const size_t end = at == std::string::npos ? at : out.find("/metrics", at + kPrefix.size());
+    if (end != std::string::npos) return std::stoi(out.substr(at + kPrefix.size(), end - at - kPrefix.size()));
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return 0;
+}
+
+class MetricsTest : public ::testing::Test {
+ protected:
+  void Start(std::vector<std::string> extra) {
+    std::vector<std::string> args = {"-path", root_.path(), "-pprof", "-pport", "0"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::string out;
+    scribe_ = ScribeProcess::Start(LOGSCRIBE_BINARY, args, &out);
+    ASSERT_NE(scribe_, nullptr) << out;
+    metrics_port_ = MetricsPort(*scribe_);
+    ASSERT_GT(metrics_port_, 0) << scribe_->output();
+    stub_ = v1::LogScribe::NewStub(grpc::CreateChannel(scribe_->target(), grpc::InsecureChannelCredentials()));
+  }
+  void TearDown() override {
+    if (scribe_ != nullptr) {
+      EXPECT_EQ(scribe_->Stop(), 0) << scribe_->output();
+    }
+  }
+
+  grpc::Status Log(const std::string& path, const std::string& filename, const std::string& line) {
+    v1::LogRequest req;
+    req.set_path(path);
+    req.set_filename(filename);
+    req.set_line(line);
+    v1::LogResponse resp;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    return stub_->Log(&ctx, req, &resp);
+  }
+
+  std::map<std::string, double> Scrape() {
+    std::string body;
+    EXPECT_EQ(HttpGet(metrics_port_, "/metrics", &body), 200);
+    return ParseMetrics(body);
+  }
+
+  TempDir root_;
+  std::unique_ptr<ScribeProcess> scribe_;
+  std::unique_ptr<v1::LogScribe::Stub> stub_;
+  int metrics_port_ = 0;
+};
+
+// Every line is 30 bytes plus its newline, so with -size 2KB a file holds 64
+// lines (64 * 31 = 1984) and rotation counts are exact.
+std::string Line(int i) {
+  std::string s = "line " + std::to_string(i);
+  s.resize(30, '.');
+  return s;
+}
+
+TEST_F(MetricsTest, CountersMatchAKnownLoad) {
+  Start({"-size", "2KB"});
+  // 10 Log calls (file one: 10 lines), 1 refused Log.
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(Log("m", "one", Line(i)).ok());
+  EXPECT_EQ(Log("m", "../escape", "x").error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  // 5 LogBatch calls of 20 lines (file two: 100 lines, one rotation).
+  for (int b = 0; b < 5; ++b) {
+    v1::LogBatch batch;
+    for (int i = 0; i < 20; ++i) {
+      auto* e = batch.add_entries();
+      e->set_path("m");
+      e->set_filename("two");
+      e->set_line(Line(i));
+    }
+    v1::LogResponse resp;
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(stub_->LogBatch(&ctx, batch, &resp).ok());
+  }
+  // One stream of 4 batches of 50 lines (file three: 200 lines, three rotations).
+  {
+    grpc::ClientContext ctx;
+    auto stream = stub_->LogStream(&ctx);
+    for (int b = 0; b < 4; ++b) {
+      v1::LogBatch batch;
+      batch.set_seq(b);
+      for (int i = 0; i < 50; ++i) {
+        auto* e = batch.add_entries();
+        e->set_path("m");
+        e->set_filename("three");
+        e->set_line(Line(i));
+      }
+      ASSERT_TRUE(stream->Write(batch));
+    }
+    stream->WritesDone();
+    v1::LogAck ack;
+    int acks = 0;
+    while (stream->Read(&ack)) {
+      EXPECT_EQ(ack.code(), 0);
+      ++acks;
+    }
+    ASSERT_TRUE(stream->Finish().ok());
+    ASSERT_EQ(acks, 4);
+  }
+
+  auto m = Scrape();
+  constexpr double kLines = 10 + 100 + 200;
+  EXPECT_EQ(m["logscribe_lines_received_total"], kLines);
+  EXPECT_EQ(m["logscribe_bytes_received_total"], kLines * 31);
+  EXPECT_EQ(m["logscribe_lines_written_total"], kLines);
+  EXPECT_EQ(m["logscribe_bytes_written_total"], kLines * 31);
+  EXPECT_EQ(m["logscribe_batches_received_total"], 10 + 5 + 4);
+  EXPECT_EQ(m["logscribe_batch_lines_count"], 19);
+  EXPECT_EQ(m["logscribe_batch_lines_sum"], kLines);
+  EXPECT_EQ(m["logscribe_batch_lines_bucket{le=\"1\"}"], 10);
+  EXPECT_EQ(m["logscribe_batch_lines_bucket{le=\"20\"}"], 15);
+  EXPECT_EQ(m["logscribe_batch_lines_bucket{le=\"+Inf\"}"], 19);
+  EXPECT_EQ(m["logscribe_batch_bytes_sum"], kLines * 31);
+  EXPECT_EQ(m["logscribe_rotations_total"], 1 + 3);
+  EXPECT_GE(m["logscribe_appends_total"], 3 + 4);
+  EXPECT_EQ(m["logscribe_append_bytes_sum"], kLines * 31);
+  EXPECT_EQ(m["logscribe_append_bytes_count"], m["logscribe_appends_total"]);
+  EXPECT_EQ(m["logscribe_open_files"], 3);
+  EXPECT_GE(m["logscribe_files_opened_total"], 3);
+  EXPECT_EQ(m["logscribe_queue_bytes"], 0);
+  EXPECT_EQ(m["logscribe_queue_chunks"], 0);
+  EXPECT_EQ(m["logscribe_queue_limit_bytes"], 256.0 * 1024 * 1024);
+  EXPECT_EQ(m["logscribe_refused_batches_total"], 0);
+  EXPECT_EQ(m["logscribe_rpc_started_total{method=\"Log\"}"], 11);
+  EXPECT_EQ(m["logscribe_rpc_started_total{method=\"LogBatch\"}"], 5);
+  EXPECT_EQ(m["logscribe_rpc_started_total{method=\"LogStream\"}"], 1);
+  EXPECT_EQ(m["logscribe_rpc_answers_total{method=\"Log\",code=\"OK\"}"], 10);
+  EXPECT_EQ(m["logscribe_rpc_answers_total{method=\"Log\",code=\"INVALID_ARGUMENT\"}"], 1);
+  EXPECT_EQ(m["logscribe_rpc_answers_total{method=\"LogBatch\",code=\"OK\"}"], 5);
+  EXPECT_EQ(m["logscribe_rpc_answers_total{method=\"LogStream\",code=\"OK\"}"], 4);
+  // One latency per answer: 11 Log, 5 LogBatch, 4 stream batches.
+  EXPECT_EQ(m["logscribe_ack_latency_seconds_count"], 20);
+  EXPECT_EQ(m["logscribe_ack_latency_seconds_bucket{le=\"+Inf\"}"], 20);
+  EXPECT_GT(m["logscribe_ack_latency_seconds_sum"], 0);
+  EXPECT_LE(m["logscribe_ack_latency_seconds_bucket{le=\"5e-05\"}"],
+            m["logscribe_ack_latency_seconds_bucket{le=\"10\"}"]);
+  EXPECT_EQ(m["logscribe_build_info{version=\"0.1.0\"}"], 1);
+  EXPECT_GT(m["logscribe_uptime_seconds"], 0);
+  for (const auto& [key, value] : m) {
+    EXPECT_EQ(key.rfind("logscribe_write_errors_total", 0), std::string::npos) << key;
+  }
+
+  std::string body;
+  EXPECT_EQ(HttpGet(metrics_port_, "/healthz", &body), 200);
+  EXPECT_EQ(body, "ok\n");
+  EXPECT_EQ(HttpGet(metrics_port_, "/nope", &body), 404);
+}
+
+TEST_F(MetricsTest, WriteErrorsAreCountedByKind) {
+  Start({});
+  // A regular file where a directory must be: the open fails (ENOTDIR).
+  { std::ofstream(root_.path() + "/blocked") << "not a directory\n"; }
+  EXPECT_FALSE(Log("blocked", "x", "line").ok());
+  EXPECT_FALSE(Log("blocked", "x", "line").ok());
+  ASSERT_TRUE(Log("fine", "x", "line").ok());
+  auto m = Scrape();
+  double errors = 0;
+  for (const auto& [key, value] : m) {
+    if (key.rfind("logscribe_write_errors_total{op=\"open\",code=", 0) == 0) errors += value;
+  }
+  EXPECT_EQ(errors, 2) << "write errors by kind missing";
+  EXPECT_EQ(m["logscribe_lines_written_total"], 1);
+  EXPECT_EQ(m["logscribe_rpc_answers_total{method=\"Log\",code=\"OK\"}"], 1);
+}
+
+TEST(MetricsFlags, BusyPortFailsAndFlagsNeedPprof) {
+  TempDir a, b;
+  auto first = ScribeProcess::Start(LOGSCRIBE_BINARY, {"-path", a.path(), "-pprof", "-pport", "0"});
+  ASSERT_NE(first, nullptr);
+  const int port = MetricsPort(*first);
+  ASSERT_GT(port, 0);
+  std::string out;
+  EXPECT_EQ(ScribeProcess::RunToExit(LOGSCRIBE_BINARY,
+                                     {"-path", b.path(), "-port", "0", "-pprof", "-pport", std::to_string(port)},
+                                     &out),
+            1);
+  EXPECT_NE(out.find("metrics"), std::string::npos) << out;
+  EXPECT_EQ(ScribeProcess::RunToExit(LOGSCRIBE_BINARY, {"-path", b.path(), "-pport", "0"}, &out), 2);
+  EXPECT_NE(out.find("-pport needs -pprof"), std::string::npos) << out;
+  EXPECT_EQ(ScribeProcess::RunToExit(LOGSCRIBE_BINARY, {"-pprof", "-pport", "70000"}, &out), 2);
+  EXPECT_EQ(first->Stop(), 0);
+}
+
+// -config: the file sets flags (here -pprof, -ack, -size, -path), the command
+// line wins where both speak; a bad line exits 2 naming file and line.
+TEST(ConfigFile, FileSetsFlagsAndCommandLineWins) {
+  TempDir root, other;
+  const std::string conf = root.path() + "/scribe.conf";
+  {
+    std::ofstream(conf) << "# test\npprof\npport 0\nack = fsync\nsize 5B\npath " << other.path() << "\n";
+  }
+  auto p = ScribeProcess::Start(LOGSCRIBE_BINARY, {"-config", conf, "-size", "2KB", "-path", root.path()});
+  ASSERT_NE(p, nullptr);
+  ASSERT_GT(MetricsPort(*p), 0) << p->output();  // -pprof and -pport 0 from the file
+  const std::string out = p->output();
+  EXPECT_NE(out.find("size:      2KB per file"), std::string::npos) << out;  // the command line won
+  EXPECT_NE(out.find("ack:       fsync"), std::string::npos) << out;        // only in the file
+  EXPECT_NE(out.find("root:      " + root.path()), std::string::npos) << out;
+  EXPECT_EQ(p->Stop(), 0);
+
+  { std::ofstream(conf) << "port 0\n\nsize twelve\n"; }
+  std::string err;
+  EXPECT_EQ(ScribeProcess::RunToExit(LOGSCRIBE_BINARY, {"-config", conf}, &err), 2);
+  EXPECT_NE(err.find(conf + ":3: -size"), std::string::npos) << err;
+}
+
+}  // namespace
+}  // namespace logscribe::testing
