@@ -11,6 +11,7 @@
 
 #include "credentials.h"
 #include "mediator_options.h"
+#include "stop_signals.h"
 #include "mediator_server.h"
 #include "size_spec.h"
 
@@ -31,12 +32,8 @@ std::string FormatMillis(std::chrono::milliseconds d) {
 }
 
 int Run(int argc, char** argv) {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  // Before any thread starts: they all inherit the blocked stop signals.
+  const sigset_t signals = BlockStopSignals();
 
   MediatorOptions options;
   if (int code = ParseMediatorOptions(argc, argv, &options); code >= 0) return code;
@@ -98,9 +95,7 @@ int Run(int argc, char** argv) {
                  "and register scribes (see -crt, -pk, -ca)\n", options.bind.c_str(), server->port());
   }
 
-  int sig = 0;
-  sigwait(&signals, &sig);
-  std::fprintf(stderr, "logmediator: %s received, draining\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  std::fprintf(stderr, "logmediator: %s received, draining\n", WaitForStopSignal(signals));
   server->Shutdown(options.shutdown_timeout);
 
   const ForwarderStats stats = server->forward_stats();

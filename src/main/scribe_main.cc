@@ -17,6 +17,7 @@
 #include "log_root.h"
 #include "scribe_metrics.h"
 #include "scribe_options.h"
+#include "stop_signals.h"
 #include "scribe_registration.h"
 #include "scribe_server.h"
 #include "size_spec.h"
@@ -38,14 +39,8 @@ std::string Octal(mode_t mode) {
 }
 
 int Run(int argc, char** argv) {
-  // Every thread started from here on inherits the blocked signals; main
-  // waits for them with sigwait.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  // Before any thread starts: they all inherit the blocked stop signals.
+  const sigset_t signals = BlockStopSignals();
 
   ScribeOptions options;
   if (int code = ParseScribeOptions(argc, argv, &options); code >= 0) return code;
@@ -162,9 +157,7 @@ int Run(int argc, char** argv) {
                  "(see -crt, -pk, -ca)\n", options.bind.c_str(), server->port());
   }
 
-  int sig = 0;
-  sigwait(&signals, &sig);
-  std::fprintf(stderr, "logscribe: %s received, draining\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  std::fprintf(stderr, "logscribe: %s received, draining\n", WaitForStopSignal(signals));
   draining.store(true, std::memory_order_relaxed);
   if (registrar != nullptr) registrar->Stop();
   server->Shutdown(options.shutdown_timeout);
