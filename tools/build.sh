@@ -10,7 +10,8 @@ PACKAGES=(cmake g++ ninja-build pkg-config make
           protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev
           liburing-dev libconcurrentqueue-dev libssl-dev openssl
           libbenchmark-dev libgtest-dev libgmock-dev
-          libcpp-httplib-dev dpkg-dev file)
+          libcpp-httplib-dev dpkg-dev file
+          clang-14 libclang-rt-14-dev)  # libFuzzer, TSan: fuzz/run.sh, tests/reliability/tsan.sh
 
 missing=()
 for p in "${PACKAGES[@]}"; do

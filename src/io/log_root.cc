@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -50,6 +51,63 @@ Status MakeRootDirs(const std::string& path, mode_t mode) {
       return Status::FromErrno(errno, "cannot create log root directory " + prefix);
     }
   }
+  return Status::Ok();
+}
+
+// A scribe killed during an append can leave its file ending in part of a
+// line. Appending after it would glue the next (acknowledged) line to that
+// fragment, so the fragment, never acknowledged, is cut back to the last
+// newline (or to nothing when the file holds no newline). Only the last
+// kMaxTornTailScan bytes are searched, far more than a line; a file with no
+// newline that near its end is not one of ours and is ended with a newline
+// instead of being cut.
+constexpr uint64_t kMaxTornTailScan = 64ull << 20;
+
+// Sets *after to one past the last '\n' in bytes [floor, end) of fd, or to
+// floor when there is none.
+Status FindLastNewline(int fd, const std::string& rel, uint64_t floor, uint64_t end, uint64_t* after) {
+  char block[64 << 10];
+  while (end > floor) {
+    const uint64_t start = std::max<uint64_t>(floor, end > sizeof block ? end - sizeof block : 0);
+    const ssize_t n = ::pread(fd, block, end - start, static_cast<off_t>(start));
+    if (n != static_cast<ssize_t>(end - start)) {
+      return Status::FromErrno(n < 0 ? errno : EIO, "cannot read the end of " + rel);
+    }
+    for (uint64_t i = end - start; i > 0; --i) {
+      if (block[i - 1] == '\n') {
+        *after = start + i;
+        return Status::Ok();
+      }
+    }
+    end = start;
+  }
+  *after = floor;
+  return Status::Ok();
+}
+
+Status EndOnALineBoundary(int fd, const std::string& rel, uint64_t* size) {
+  if (*size == 0) return Status::Ok();
+  char last;
+  if (::pread(fd, &last, 1, static_cast<off_t>(*size - 1)) != 1) {
+    return Status::FromErrno(errno, "cannot read the end of " + rel);
+  }
+  if (last == '\n') return Status::Ok();
+  const uint64_t floor = *size > kMaxTornTailScan ? *size - kMaxTornTailScan : 0;
+  uint64_t keep;
+  if (Status s = FindLastNewline(fd, rel, floor, *size - 1, &keep); !s.ok()) return s;
+  if (keep == floor && floor > 0) {
+    if (::write(fd, "\n", 1) != 1) return Status::FromErrno(errno, "cannot end the last line of " + rel);
+    ++*size;
+    return Status::Ok();
+  }
+  if (::ftruncate(fd, static_cast<off_t>(keep)) != 0) {
+    return Status::FromErrno(errno, "cannot cut the unfinished last line of " + rel);
+  }
+  std::fprintf(stderr,
+               "logscribe: %s ended in an unfinished line (a write cut short by a crash?); "
+               "cut back %llu bytes to the last complete line\n",
+               rel.c_str(), static_cast<unsigned long long>(*size - keep));
+  *size = keep;
   return Status::Ok();
 }
 
@@ -133,7 +191,8 @@ Status LogRoot::OpenForAppend(std::string_view key, int* fd_out, uint64_t* size)
   const std::string rel = std::string(key) + ".log";
   // O_NONBLOCK so a FIFO planted here fails (ENXIO) or opens at once instead of
   // waiting for a reader; cleared below once the file is known to be regular.
-  constexpr int kFlags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK;
+  // O_RDWR: the end of the file is read back (EndOnALineBoundary).
+  constexpr int kFlags = O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK;
   int fd = -1;
   bool created = false;
   if (has_openat2_) {
@@ -189,8 +248,13 @@ Status LogRoot::OpenForAppend(std::string_view key, int* fd_out, uint64_t* size)
     return Status::FromErrno(err, "cannot set flags of " + rel);
   }
   if (created) ::fchmod(fd, file_mode_);  // the umask may have cut the mode
+  uint64_t file_size = static_cast<uint64_t>(st.st_size);
+  if (Status s = EndOnALineBoundary(fd, rel, &file_size); !s.ok()) {
+    ::close(fd);
+    return s;
+  }
   *fd_out = fd;
-  *size = static_cast<uint64_t>(st.st_size);
+  *size = file_size;
   return Status::Ok();
 }
 

@@ -47,7 +47,7 @@ TEST_F(LogFileTest, OpenCreatesAnEmptyFile) {
 }
 
 TEST_F(LogFileTest, OpenPicksUpTheExistingSize) {
-  WriteFile(tmp_ / "app.log", "0123456789");
+  WriteFile(tmp_ / "app.log", "012345678\n");
   LogFile file("app", root_.get());
   ASSERT_TRUE(file.Open().ok());
   EXPECT_EQ(file.size(), 10u);
