@@ -1,4 +1,5 @@
 #include "mediator_cluster.h"
+#include "log_client.h"
 
 #include <grpcpp/client_context.h>
 #include <grpcpp/create_channel.h>
@@ -151,14 +152,8 @@ std::map<std::string, int> MediatorCluster::LineCounts() {
 grpc::Status MediatorCluster::Log(const std::string& path, const std::string& filename,
                                   const std::string& line) {
   if (log_stub_ == nullptr) log_stub_ = LogStub();
-  v1::LogRequest req;
-  req.set_path(path);
-  req.set_filename(filename);
-  req.set_line(line);
   v1::LogResponse resp;
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-  grpc::Status s = log_stub_->Log(&ctx, req, &resp);
+  grpc::Status s = CallLog(log_stub_.get(), path, filename, line, &resp);
   if (s.ok() && resp.res() != "true") return grpc::Status(grpc::StatusCode::INTERNAL, "res " + resp.res());
   return s;
 }

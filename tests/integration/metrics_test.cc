@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "logscribe.grpc.pb.h"
+#include "log_client.h"
 #include "scribe_process.h"
 
 namespace logscribe::testing {
@@ -141,14 +142,7 @@ class MetricsTest : public ::testing::Test {
   }
 
   grpc::Status Log(const std::string& path, const std::string& filename, const std::string& line) {
-    v1::LogRequest req;
-    req.set_path(path);
-    req.set_filename(filename);
-    req.set_line(line);
-    v1::LogResponse resp;
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    return stub_->Log(&ctx, req, &resp);
+    return CallLog(stub_.get(), path, filename, line);
   }
 
   std::map<std::string, double> Scrape() {

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "logscribe.grpc.pb.h"
+#include "log_client.h"
 #include "scribe_process.h"
 
 namespace logscribe::testing {
@@ -47,16 +48,7 @@ class ScribeTest : public ::testing::TestWithParam<std::string> {
 
   grpc::Status Log(const std::string& path, const std::string& filename, const std::string& line,
                    v1::LogResponse* response = nullptr) {
-    v1::LogRequest req;
-    req.set_path(path);
-    req.set_filename(filename);
-    req.set_line(line);
-    v1::LogResponse resp;
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    grpc::Status s = stub_->Log(&ctx, req, &resp);
-    if (response != nullptr) *response = resp;
-    return s;
+    return CallLog(stub_.get(), path, filename, line, response);
   }
 
   std::string File(const std::string& rel) { return ReadFile(root_.path() + "/" + rel); }

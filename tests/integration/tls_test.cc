@@ -18,6 +18,7 @@
 
 #include "credentials.h"
 #include "logscribe.grpc.pb.h"
+#include "log_client.h"
 #include "scribe_process.h"
 
 namespace logscribe::testing {
@@ -100,14 +101,7 @@ std::shared_ptr<grpc::Channel> PlaintextClient(const std::string& target) {
 grpc::Status Log(const std::shared_ptr<grpc::Channel>& channel, const std::string& filename,
                  const std::string& line) {
   if (channel == nullptr) return grpc::Status(grpc::StatusCode::INTERNAL, "no channel");
-  v1::LogRequest req;
-  req.set_path("tls");
-  req.set_filename(filename);
-  req.set_line(line);
-  v1::LogResponse resp;
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-  return v1::LogScribe::NewStub(channel)->Log(&ctx, req, &resp);
+  return CallLog(v1::LogScribe::NewStub(channel).get(), "tls", filename, line);
 }
 
 class TlsTest : public ::testing::Test {

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "logscribe.grpc.pb.h"
+#include "log_client.h"
 #include "reliability_util.h"
 #include "scribe_process.h"
 
@@ -55,14 +56,7 @@ class DiskFullTest : public ::testing::Test {
   }
 
   grpc::Status Log(const std::string& filename, const std::string& line) {
-    v1::LogRequest req;
-    req.set_path("full");
-    req.set_filename(filename);
-    req.set_line(line);
-    v1::LogResponse resp;
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + 30s);
-    return stub_->Log(&ctx, req, &resp);
+    return CallLog(stub_.get(), "full", filename, line);
   }
 
   TempDir dir_;

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "logscribe.grpc.pb.h"
+#include "log_client.h"
 #include "reliability_util.h"
 #include "scribe_process.h"
 
@@ -47,14 +48,7 @@ class HostileInputTest : public ::testing::Test {
 
   grpc::Status Log(const std::string& path, const std::string& filename, const std::string& line,
                    std::chrono::seconds deadline = 30s) {
-    v1::LogRequest req;
-    req.set_path(path);
-    req.set_filename(filename);
-    req.set_line(line);
-    v1::LogResponse resp;
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + deadline);
-    return stub_->Log(&ctx, req, &resp);
+    return CallLog(stub_.get(), path, filename, line, nullptr, deadline);
   }
   grpc::Status LogBatch(const v1::LogBatch& batch) {
     v1::LogResponse resp;
