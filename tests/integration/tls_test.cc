@@ -139,8 +139,9 @@ class TlsTest : public ::testing::Test {
 
 TEST_F(TlsTest, InsecureServesPlaintextAndWarns) {
   StartScribe({});
-  EXPECT_NE(scribe_->output().find("security:  insecure"), std::string::npos) << scribe_->output();
-  EXPECT_NE(scribe_->output().find("warning: plaintext"), std::string::npos) << scribe_->output();
+  // The warning goes to stderr after the start-up block: wait for it.
+  EXPECT_TRUE(scribe_->WaitFor("security:  insecure", std::chrono::seconds(10))) << scribe_->output();
+  EXPECT_TRUE(scribe_->WaitFor("warning: plaintext", std::chrono::seconds(10))) << scribe_->output();
   ASSERT_TRUE(Log(PlaintextClient(target()), "plain", "hello").ok());
   EXPECT_EQ(File("plain"), "hello\n");
   // A TLS client cannot talk to a plaintext server.

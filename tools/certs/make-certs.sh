@@ -6,7 +6,8 @@
 #
 # Makes, in DIR (created if missing):
 #   ca.crt, ca.key            a development CA (CA:TRUE)
-#   server.crt, server.key    a server certificate signed by it, for serverAuth, with the
+#   server.crt, server.key    a server certificate signed by it, for serverAuth and clientAuth
+#                             (in mutual TLS a process presents it when it dials too), with the
 #                             SANs 127.0.0.1 and localhost plus every -san
 #   client.crt, client.key    a client certificate signed by it, for clientAuth, CN from -client-cn
 #
@@ -42,6 +43,9 @@ other_ca=0
 expired=0
 not_yet_valid=0
 server_sans=(127.0.0.1 localhost)
+# Server certificates serve as client certificates too: a mediator dials its
+# scribes, and a scribe its mediator, presenting its own -crt.
+server_usage="serverAuth, clientAuth"
 client_sans=()
 extra_clients=()
 dir=""
@@ -116,7 +120,7 @@ make_ca() {
 }
 
 # make_leaf NAME CA CN USAGE SANS [START END]: NAME.crt/.key signed by CA.crt/.key,
-# extendedKeyUsage USAGE (serverAuth or clientAuth); valid for -days from now,
+# extendedKeyUsage USAGE (e.g. "serverAuth, clientAuth" or clientAuth); valid for -days from now,
 # or from START to END (YYYYMMDDHHMMSSZ) when given: `openssl ca` is the one
 # OpenSSL 3.0 command that takes explicit dates.
 make_leaf() {
@@ -166,7 +170,7 @@ else
 fi
 server_san_list="$(join_sans "${server_sans[@]}")"
 client_san_list="$(join_sans "${client_sans[@]+"${client_sans[@]}"}")"
-make_leaf server ca "$server_cn" serverAuth "$server_san_list"
+make_leaf server ca "$server_cn" "$server_usage" "$server_san_list"
 make_leaf client ca "$client_cn" clientAuth "$client_san_list"
 made+=(server.crt server.key client.crt client.key)
 for spec in "${extra_clients[@]+"${extra_clients[@]}"}"; do
@@ -182,11 +186,11 @@ if ((other_ca)); then
 fi
 if ((expired)); then
   make_leaf expired-client ca "$client_cn" clientAuth "$client_san_list" 20200101000000Z 20201231235959Z
-  make_leaf expired-server ca "$server_cn" serverAuth "$server_san_list" 20200101000000Z 20201231235959Z
+  make_leaf expired-server ca "$server_cn" "$server_usage" "$server_san_list" 20200101000000Z 20201231235959Z
   made+=(expired-client.crt expired-client.key expired-server.crt expired-server.key)
 fi
 if ((not_yet_valid)); then
-  make_leaf future-server ca "$server_cn" serverAuth "$server_san_list" 20900101000000Z 20910101000000Z
+  make_leaf future-server ca "$server_cn" "$server_usage" "$server_san_list" 20900101000000Z 20910101000000Z
   made+=(future-server.crt future-server.key)
 fi
 
