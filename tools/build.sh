@@ -11,7 +11,8 @@ PACKAGES=(cmake g++ ninja-build pkg-config make
           liburing-dev libconcurrentqueue-dev libssl-dev openssl
           libbenchmark-dev libgtest-dev libgmock-dev
           libcpp-httplib-dev dpkg-dev file
-          clang-14 libclang-rt-14-dev)  # libFuzzer, TSan: fuzz/run.sh, tests/reliability/tsan.sh
+          clang-14 libclang-rt-14-dev  # libFuzzer, TSan: fuzz/run.sh, tests/reliability/tsan.sh
+          iproute2 jq)                 # the mediator test across network namespaces
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# Several hosts: the mediator and two scribes each in their own network
+# namespace, joined by veth pairs, and the mediator flow run across them.
+#
+#   lsmed-<pid>  mediator + clients (logscribe-loadgen, logscribectl)
+#      vm1-<pid> 10.231.1.1/24 <-> vs1-<pid> 10.231.1.2/24  in lss1-<pid> (scribe s1)
+#      vm2-<pid> 10.231.2.1/24 <-> vs2-<pid> 10.231.2.2/24  in lss2-<pid> (scribe s2)
+#
+# Every process of the flow runs inside a namespace this test creates, and the
+# veth addresses exist only there: nothing in the root namespace sends to them.
+# Needs root and `ip netns`; exits 77 (skipped) otherwise.
+#
+# usage: mediator_netns_test.sh LOGSCRIBE LOGMEDIATOR LOGSCRIBECTL LOADGEN
+set -euo pipefail
+
+if [[ $# -ne 4 ]]; then
+  echo "usage: $0 LOGSCRIBE LOGMEDIATOR LOGSCRIBECTL LOADGEN" >&2
+  exit 2
+fi
+SCRIBE=$1 MEDIATOR=$2 CTL=$3 LOADGEN=$4
+
+skip() { echo "SKIP: $*"; exit 77; }
+[[ $(id -u) -eq 0 ]] || skip "needs root to create network namespaces"
+command -v ip >/dev/null || skip "needs ip (iproute2)"
+command -v jq >/dev/null || skip "needs jq to read the loadgen report"
+command -v timeout >/dev/null || skip "needs timeout (coreutils)"
+
+MED_NS=lsmed-$$ S1_NS=lss1-$$ S2_NS=lss2-$$
+VM1=vm1-$$ VS1=vs1-$$ VM2=vm2-$$ VS2=vs2-$$
+SCRIBE_PORT=18081  # each scribe has a fresh namespace to itself: always free
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/mediator_netns.XXXXXX")
+CREATED_NS=()
+PIDS=()
+FAILED=1
+
+log() { echo "[$(date +%T)] $*"; }
+
+cleanup() {
+  local rc=$?
+  set +e
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  for _ in $(seq 50); do
+    local alive=0
+    for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [[ $alive -eq 0 ]] && break
+    sleep 0.1
+  done
+  for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
+  for ns in "${CREATED_NS[@]}"; do
+    # Anything still inside one of our namespaces was started by this test.
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+  done
+  for pair in "$MED_NS:$VM1" "$MED_NS:$VM2"; do
+    ip -n "${pair%%:*}" link del "${pair##*:}" 2>/dev/null
+  done
+  for ns in "${CREATED_NS[@]}"; do ip netns del "$ns" 2>/dev/null; done
+  for dev in "$VM1" "$VS1" "$VM2" "$VS2"; do ip link del "$dev" 2>/dev/null; done
+  if [[ $FAILED -ne 0 && $rc -ne 77 ]]; then
+    for f in "$WORK"/*.log; do
+      [[ -f $f ]] || continue
+      echo "----- $(basename "$f") (last 40 lines)"
+      tail -n 40 "$f"
+    done
+  fi
+  rm -rf "$WORK"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# wait_for SECONDS CMD...: runs CMD every 0.1 s until it succeeds or time is up.
+wait_for() {
+  local deadline=$((SECONDS + $1)); shift
+  until "$@"; do
+    [[ $SECONDS -lt $deadline ]] || return 1
+    sleep 0.1
+  done
+}
+
+# ---- namespaces and links
+for ns in "$MED_NS" "$S1_NS" "$S2_NS"; do
+  ip netns add "$ns" 2>"$WORK/netns.err" || skip "ip netns add $ns failed: $(cat "$WORK/netns.err")"
+  CREATED_NS+=("$ns")
+  ip -n "$ns" link set lo up
+done
+# Both ends are created directly inside their namespaces; the root namespace
+# never holds them.
+ip link add "$VM1" netns "$MED_NS" type veth peer name "$VS1" netns "$S1_NS"
+ip link add "$VM2" netns "$MED_NS" type veth peer name "$VS2" netns "$S2_NS"
+ip -n "$MED_NS" addr add 10.231.1.1/24 dev "$VM1"
+ip -n "$MED_NS" addr add 10.231.2.1/24 dev "$VM2"
+ip -n "$S1_NS" addr add 10.231.1.2/24 dev "$VS1"
+ip -n "$S2_NS" addr add 10.231.2.2/24 dev "$VS2"
+ip -n "$MED_NS" link set "$VM1" up
+ip -n "$MED_NS" link set "$VM2" up
+ip -n "$S1_NS" link set "$VS1" up
+ip -n "$S2_NS" link set "$VS2" up
+log "namespaces $MED_NS, $S1_NS, $S2_NS joined by veth pairs"
+
+# ---- mediator
+ip netns exec "$MED_NS" "$MEDIATOR" -bind 0.0.0.0 -port 0 -ping-interval 200ms >"$WORK/mediator.log" 2>&1 &
+MED_PID=$!
+PIDS+=("$MED_PID")
+mediator_port() { sed -n 's/^logmediator .* listening on .*:\([0-9][0-9]*\)$/\1/p' "$WORK/mediator.log" | head -n 1; }
+has_mediator_port() { [[ -n "$(mediator_port)" ]]; }
+wait_for 15 has_mediator_port || fail "mediator did not report listening within 15s"
+MPORT=$(mediator_port)
+MED=10.231.1.1:$MPORT
+log "mediator pid $MED_PID listening on port $MPORT"
+
+# ---- scribes
+start_scribe() {  # id ns subnet; sets STARTED_PID
+  local id=$1 ns=$2 net=$3
+  mkdir -p "$WORK/$id"
+  ip netns exec "$ns" "$SCRIBE" -bind 0.0.0.0 -port "$SCRIBE_PORT" -path "$WORK/$id" \
+    -mediator "10.231.$net.1:$MPORT" -advertise "10.231.$net.2:$SCRIBE_PORT" \
+    -ping-interval 200ms -id "$id" >"$WORK/$id.log" 2>&1 &
+  STARTED_PID=$!
+  PIDS+=("$STARTED_PID")
+}
+start_scribe s1 "$S1_NS" 1
+S1_PID=$STARTED_PID
+start_scribe s2 "$S2_NS" 2
+S2_PID=$STARTED_PID
+for id in s1 s2; do
+  wait_for 20 grep -q 'listening on' "$WORK/$id.log" || fail "scribe $id did not start within 20s"
+done
+log "scribes s1 (pid $S1_PID) and s2 (pid $S2_PID) started"
+
+ctl_scribes() { timeout 10 ip netns exec "$MED_NS" "$CTL" -target "$MED" -timeout 2s scribes 2>&1; }
+live_scribes() { ctl_scribes | sed -n 's/^routing: .*, \([0-9][0-9]*\) live scribe(s)$/\1/p'; }
+scribes_are() { [[ "$(live_scribes)" == "$1" ]]; }
+
+wait_for 20 scribes_are 2 || fail "mediator did not list both scribes within 20s: $(ctl_scribes)"
+listing=$(ctl_scribes)
+grep -q "10.231.1.2:$SCRIBE_PORT" <<<"$listing" || fail "s1 not listed at its veth address: $listing"
+grep -q "10.231.2.2:$SCRIBE_PORT" <<<"$listing" || fail "s2 not listed at its veth address: $listing"
+log "mediator lists both scribes"
+
+# run_load NAME ROOT...: loadgen through the mediator with -verify-root for each ROOT;
+# requires exit 0, nothing failed, missing 0, duplicated 0, corrupted 0.
+run_load() {
+  local name=$1; shift
+  local args=(-target "$MED" -mode stream -lines 20000 -files 16 -json -quiet)
+  for root in "$@"; do args+=(-verify-root "$root"); done
+  local rc=0
+  timeout 60 ip netns exec "$MED_NS" "$LOADGEN" "${args[@]}" >"$WORK/$name.json" 2>"$WORK/$name.log" || rc=$?
+  cat "$WORK/$name.json" >>"$WORK/$name.log"
+  [[ $rc -eq 0 ]] || fail "$name: loadgen exited $rc: $(cat "$WORK/$name.log")"
+  jq -e '.lines_acked == 20000 and .lines_failed == 0 and .verify.missing == 0 and
+         .verify.duplicated == 0 and .verify.corrupted == 0 and (.verify.error == null)' \
+    "$WORK/$name.json" >/dev/null || fail "$name: bad report: $(cat "$WORK/$name.json")"
+  log "$name: $(jq -c '{lines_acked, lines_failed, verify}' "$WORK/$name.json")"
+}
+
+# ---- load across both scribes
+run_load load1 "$WORK/s1" "$WORK/s2"
+for id in s1 s2; do
+  [[ -n "$(find "$WORK/$id" -type f -print -quit)" ]] || fail "scribe $id got no files"
+done
+log "both scribe roots got files"
+
+# ---- lose scribe 2
+kill -KILL "$S2_PID"
+wait "$S2_PID" 2>/dev/null || true
+wait_for 20 scribes_are 1 || fail "mediator did not drop s2 within 20s: $(ctl_scribes)"
+ctl_scribes | grep -q "10.231.1.2:$SCRIBE_PORT" || fail "s1 missing after s2 was dropped: $(ctl_scribes)"
+log "mediator dropped s2"
+
+run_load load2 "$WORK/s1" "$WORK/s2"
+
+FAILED=0
+log "PASS"
