@@ -148,6 +148,10 @@ TEST_P(ScribeTest, ConcurrentStreamsKeepEachClientsOrder) {
             return a;
           }()));
       grpc::ClientContext ctx;
+      // Each client dials its own connection: wait for it rather than fail
+      // fast on a first connection attempt that a loaded machine delays.
+      ctx.set_wait_for_ready(true);
+      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
       auto stream = stub->LogStream(&ctx);
       for (int b = 0; b < kBatches; ++b) {
         v1::LogBatch batch;
