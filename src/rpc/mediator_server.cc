@@ -103,17 +103,11 @@ Status MediatorServer::Start(MediatorServerOptions options, std::unique_ptr<Medi
                                                options.health);
   for (auto& ctx : s->contexts_) {
     CqContext* c = ctx.get();
-    s->threads_.emplace_back([s, c] { s->Serve(c); });
+    s->threads_.emplace_back([c] { ServeCompletionQueue(c->cq.get(), nullptr); });
   }
   s->health_->Start();
   *out = std::move(server);
   return Status::Ok();
-}
-
-void MediatorServer::Serve(CqContext* ctx) {
-  void* tag;
-  bool ok;
-  while (ctx->cq->Next(&tag, &ok)) static_cast<Tag*>(tag)->Proceed(ok);
 }
 
 void MediatorServer::Shutdown(std::chrono::milliseconds grace) {

@@ -99,7 +99,6 @@ class MediatorServer {
                    logscribe::v1::ResponsibilityResponse>;
 
   MediatorServer() = default;
-  void Serve(CqContext* ctx);
 
   int port_ = 0;
   RpcCounters counters_;

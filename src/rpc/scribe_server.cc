@@ -1,7 +1,6 @@
 #include "scribe_server.h"
 
 #include <grpc/grpc.h>
-#include <pthread.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/security/server_credentials.h>
@@ -56,17 +55,10 @@ Status ScribeServer::Start(const ScribeServerOptions& options, Sink* sink,
   }
   for (auto& ctx : server->contexts_) {
     CqContext* c = ctx.get();
-    server->threads_.emplace_back([s = server.get(), c] { s->Serve(c); });
+    server->threads_.emplace_back([c] { ServeCompletionQueue(c->cq.get(), "ls-cq"); });
   }
   *out = std::move(server);
   return Status::Ok();
-}
-
-void ScribeServer::Serve(CqContext* ctx) {
-  pthread_setname_np(pthread_self(), "ls-cq");
-  void* tag;
-  bool ok;
-  while (ctx->cq->Next(&tag, &ok)) static_cast<Tag*>(tag)->Proceed(ok);
 }
 
 void ScribeServer::Shutdown(std::chrono::milliseconds grace) {

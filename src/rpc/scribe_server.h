@@ -64,7 +64,6 @@ class ScribeServer {
 
  private:
   ScribeServer() = default;
-  void Serve(CqContext* ctx);
 
   int port_ = 0;
   RpcCounters counters_;

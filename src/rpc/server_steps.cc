@@ -1,8 +1,12 @@
 #include "server_steps.h"
 
+#include <pthread.h>
+
 #include <grpc/grpc.h>
 
 #include <thread>
+
+#include "call.h"
 
 namespace logscribe {
 
@@ -47,6 +51,13 @@ bool WaitForNoCalls(const std::atomic<int64_t>& live_calls, std::chrono::millise
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   return true;
+}
+
+void ServeCompletionQueue(grpc::CompletionQueue* cq, const char* thread_name) {
+  if (thread_name != nullptr) pthread_setname_np(pthread_self(), thread_name);
+  void* tag;
+  bool ok;
+  while (cq->Next(&tag, &ok)) static_cast<Tag*>(tag)->Proceed(ok);
 }
 
 }  // namespace logscribe

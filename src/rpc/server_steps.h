@@ -39,6 +39,11 @@ Status BuildAndStart(grpc::ServerBuilder* builder, const std::string& address, c
 void StopAccepting(grpc::Server* server, const std::atomic<int64_t>& live_calls,
                    std::chrono::milliseconds grace);
 
+// The loop of one CQ thread: every event's tag is a Tag (call.h), told
+// Proceed(ok), until the queue is shut down and drained. Names the thread
+// `thread_name` when given (for top, perf and gdb).
+void ServeCompletionQueue(grpc::CompletionQueue* cq, const char* thread_name);
+
 // Waits until `live_calls` is zero, at most `limit`; returns whether it is.
 bool WaitForNoCalls(const std::atomic<int64_t>& live_calls, std::chrono::milliseconds limit);
 
