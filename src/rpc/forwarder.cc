@@ -3,6 +3,8 @@
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 
+#include <algorithm>
+#include <iterator>
 #include <thread>
 
 #include "scribe_link.h"
@@ -117,13 +119,28 @@ Status Forwarder::Submit(std::vector<std::unique_ptr<FileChunk>> chunks, uint64_
 }
 
 void Forwarder::DispatchLocked(const std::vector<FileFence::Send>& sends, Finished* done) {
+  // Queue every part first, then write once per link: one batch per scribe
+  // for a request's parts, not its first part alone and the rest after that
+  // write completes.
+  ScribeLink* touched[8];
+  size_t n_touched = 0;
+  std::vector<ScribeLink*> more;
   for (const FileFence::Send& send : sends) {
     if (send.owner == nullptr) {
       done->emplace_back(send.part, Status::Unavailable("no live scribe left for " + send.part->key()));
       continue;
     }
-    LinkForLocked(*send.owner)->Enqueue(send.part);
+    ScribeLink* link = LinkForLocked(*send.owner);
+    link->Enqueue(send.part);
+    if (std::find(touched, touched + n_touched, link) != touched + n_touched) continue;
+    if (n_touched < std::size(touched)) {
+      touched[n_touched++] = link;
+    } else if (std::find(more.begin(), more.end(), link) == more.end()) {
+      more.push_back(link);
+    }
   }
+  for (size_t i = 0; i < n_touched; ++i) touched[i]->Flush();
+  for (ScribeLink* link : more) link->Flush();
 }
 
 void Forwarder::AckedLocked(const ScribeLink& link, const std::vector<ForwardPart*>& parts,

@@ -2,22 +2,12 @@
 
 #include <algorithm>
 
-#include "file_key.h"
+#include "forward_batch.h"
 
 namespace logscribe {
 namespace {
 
-// The line as the client sent it, from its copy in a chunk (which always ends
-// in '\n'): the builder added that newline unless the line had one, so drop it
-// unless what is left still ends in '\n'. The scribe adds it back, writing
-// exactly what it would have written for the client, and the line is never
-// longer than the client's (so it passes the same -max-line-bytes).
-std::string_view ForwardedLine(std::string_view with_newline) {
-  std::string_view line = with_newline;
-  if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
-  if (!line.empty() && line.back() == '\n') return with_newline;
-  return line;
-}
+constexpr char kLogStreamMethod[] = "/logscribe.v1.LogScribe/LogStream";
 
 bool Retryable(int code) { return code == static_cast<int>(grpc::StatusCode::UNAVAILABLE); }
 
@@ -29,7 +19,7 @@ ScribeLink::ScribeLink(Forwarder* forwarder, ScribeEndpoint endpoint, grpc::Comp
       endpoint_(std::move(endpoint)),
       cq_(cq),
       channel_(std::move(channel)),
-      stub_(logscribe::v1::LogScribe::NewStub(channel_)) {}
+      stub_(channel_) {}
 
 template <typename Body>
 void ScribeLink::Locked(Body body) {
@@ -58,7 +48,7 @@ void ScribeLink::Connect() {
   // Wait for the scribe rather than fail at once: StartCall completes only once
   // the stream is up, and nothing is written before.
   ctx_->set_wait_for_ready(true);
-  stream_ = stub_->PrepareAsyncLogStream(ctx_.get(), cq_);
+  stream_ = stub_.PrepareCall(ctx_.get(), kLogStreamMethod, cq_);
   start_pending_ = true;
   stream_->StartCall(&start_tag_);
 }
@@ -76,7 +66,7 @@ void ScribeLink::OnStart(bool ok) {
     }
     state_ = State::kStreaming;
     read_pending_ = true;
-    stream_->Read(&in_, &read_tag_);
+    stream_->Read(&in_bytes_, &read_tag_);
     WatchChannel();
     MaybeWrite();
   });
@@ -122,10 +112,7 @@ void ScribeLink::OnWritesDone(bool ok) {
   });
 }
 
-void ScribeLink::Enqueue(ForwardPart* part) {
-  queued_.push_back(part);
-  MaybeWrite();
-}
+void ScribeLink::Enqueue(ForwardPart* part) { queued_.push_back(part); }
 
 void ScribeLink::MaybeWrite() {
   if (state_ != State::kStreaming || draining_ || write_pending_ || queued_.empty() ||
@@ -134,8 +121,6 @@ void ScribeLink::MaybeWrite() {
   }
   const uint64_t seq = next_seq_++;
   std::vector<ForwardPart*>& parts = sent_[seq];
-  out_.Clear();
-  out_.set_seq(seq);
   uint64_t bytes = 0;
   while (!queued_.empty()) {
     ForwardPart* part = queued_.front();
@@ -144,19 +129,8 @@ void ScribeLink::MaybeWrite() {
     parts.push_back(part);
     bytes += part->bytes();
     if (part->sends++ > 0) forwarder_->CountResendLocked(*part);
-    const std::string_view dir = KeyDir(part->key());
-    const std::string_view filename = KeyFilename(part->key());
-    const std::string& data = part->chunk->data;
-    uint32_t begin = 0;
-    for (uint32_t end : part->chunk->line_ends) {
-      logscribe::v1::LogRequest* entry = out_.add_entries();
-      entry->set_path(dir.data(), dir.size());
-      entry->set_filename(filename.data(), filename.size());
-      const std::string_view line = ForwardedLine(std::string_view(data).substr(begin, end - begin));
-      entry->set_line(line.data(), line.size());
-      begin = end;
-    }
   }
+  out_ = EncodeForwardBatch(seq, parts);
   write_pending_ = true;
   stream_->Write(out_, &write_tag_);
 }
@@ -189,10 +163,14 @@ void ScribeLink::OnRead(bool ok) {
                           draining_ ? "the scribe closed the stream" : "the stream ended"));
       return;
     }
+    if (!grpc::SerializationTraits<logscribe::v1::LogAck>::Deserialize(&in_bytes_, &in_).ok()) {
+      Broken(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the scribe sent an unreadable ack"));
+      return;
+    }
     HandleAck(done);
     if (state_ != State::kStreaming) return;
     read_pending_ = true;
-    stream_->Read(&in_, &read_tag_);
+    stream_->Read(&in_bytes_, &read_tag_);
     MaybeWrite();
   });
 }

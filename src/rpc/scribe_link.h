@@ -32,7 +32,9 @@
 #include <grpcpp/channel.h>
 #include <grpcpp/client_context.h>
 #include <grpcpp/completion_queue.h>
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/support/async_stream.h>
+#include <grpcpp/support/byte_buffer.h>
 
 #include <cstdint>
 #include <deque>
@@ -57,11 +59,15 @@ class ScribeLink {
 
   const ScribeEndpoint& endpoint() const { return endpoint_; }
 
-  // REQUIRES: Forwarder::mu_ held, for the three below.
+  // REQUIRES: Forwarder::mu_ held, for the four below.
   // Opens the stream.
   void Start();
-  // Queues a part the fence assigned to this scribe.
+  // Queues a part the fence assigned to this scribe; Flush() writes.
   void Enqueue(ForwardPart* part);
+  // Writes what is queued when the stream can take a write. Called once after
+  // a request's parts are all queued, so they leave as one batch rather than
+  // the first part alone and the rest after its write completes.
+  void Flush() { MaybeWrite(); }
   // Cancels everything and returns every part held: the unacknowledged sent
   // ones in the order they were sent, then the queued ones. Sets *free_now
   // when no operation is outstanding: the caller deletes the link.
@@ -103,12 +109,13 @@ class ScribeLink {
   const ScribeEndpoint endpoint_;
   grpc::CompletionQueue* const cq_;
   const std::shared_ptr<grpc::Channel> channel_;
-  const std::unique_ptr<logscribe::v1::LogScribe::Stub> stub_;
+  // The stream carries bytes: batches are encoded by EncodeForwardBatch.
+  grpc::GenericStub stub_;
 
   // State below is protected by Forwarder::mu_.
   State state_ = State::kStarting;
   std::unique_ptr<grpc::ClientContext> ctx_;
-  std::unique_ptr<grpc::ClientAsyncReaderWriter<logscribe::v1::LogBatch, logscribe::v1::LogAck>> stream_;
+  std::unique_ptr<grpc::GenericClientAsyncReaderWriter> stream_;
   bool start_pending_ = false;
   bool read_pending_ = false;
   bool write_pending_ = false;
@@ -123,8 +130,9 @@ class ScribeLink {
   uint64_t next_seq_ = 1;
   int failures_ = 0;            // consecutive broken streams, for the backoff
   grpc::Status last_error_;     // why the last stream broke
-  logscribe::v1::LogBatch out_;  // the batch being written
-  logscribe::v1::LogAck in_;     // the ack being read
+  grpc::ByteBuffer out_;         // the batch being written
+  grpc::ByteBuffer in_bytes_;    // the ack being read
+  logscribe::v1::LogAck in_;     // ... and parsed
   grpc::Status finish_status_;
   grpc::Alarm alarm_;
 
