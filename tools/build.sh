@@ -9,10 +9,12 @@ cd "$(dirname "$0")/.."
 PACKAGES=(cmake g++ ninja-build pkg-config make
           protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev
           liburing-dev libconcurrentqueue-dev libssl-dev openssl
+          libzstd-dev zlib1g-dev       # -compress zstd|gzip
           libbenchmark-dev libgtest-dev libgmock-dev
           libcpp-httplib-dev dpkg-dev file
           clang-14 libclang-rt-14-dev  # libFuzzer, TSan: fuzz/run.sh, tests/reliability/tsan.sh
-          iproute2 jq)                 # the mediator test across network namespaces
+          iproute2 jq                  # the mediator test across network namespaces
+          debootstrap)                 # tests/install/deb_chroot_test.sh: the .deb in a clean root
 
 missing=()
 for p in "${PACKAGES[@]}"; do

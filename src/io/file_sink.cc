@@ -11,6 +11,9 @@ Status FileSink::Create(const LogRoot* root, const FileSinkOptions& options,
   WriterOptions per = options.per_writer;
   per.sync = options.ack == AckMode::kFsync;
   per.max_open_files = std::max<size_t>(1, options.max_open_files / static_cast<size_t>(n));
+  if (root != nullptr && options.archive.enabled()) {
+    sink->archive_ = std::make_unique<ArchiveThread>(root, options.archive, &sink->archive_counters_);
+  }
   for (int i = 0; i < n; ++i) {
     std::unique_ptr<FileWriter> writer;
     if (root == nullptr) {
@@ -29,8 +32,10 @@ Status FileSink::Create(const LogRoot* root, const FileSinkOptions& options,
     if (writer == nullptr) writer = MakePosixFileWriter();
     sink->writer_name_ = writer->name();
     sink->writers_.push_back(
-        std::make_unique<WriterThread>(root, std::move(writer), per, &sink->counters_));
+        std::make_unique<WriterThread>(root, std::move(writer), per, &sink->counters_,
+                                       sink->archive_.get()));
   }
+  if (sink->archive_ != nullptr) sink->archive_->Start();
   for (auto& w : sink->writers_) w->Start();
   *out = std::move(sink);
   return Status::Ok();
@@ -88,6 +93,8 @@ void FileSink::Stop() {
   stopped_.store(true, std::memory_order_seq_cst);
   while (submitters_.load(std::memory_order_seq_cst) > 0) std::this_thread::yield();
   for (auto& w : writers_) w->Stop();
+  // After the writers: no rotation can queue work any more.
+  if (archive_ != nullptr) archive_->Stop();
 }
 
 SinkStats FileSink::Stats() const {

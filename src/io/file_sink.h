@@ -42,6 +42,9 @@ struct FileSinkOptions {
   // Ring entries per io_uring writer. Default: 64.
   unsigned uring_depth = 64;
   WriterOptions per_writer;  // max_open_files and sync are derived from the above
+  // Compression and retention of rotated files; with neither, no archive
+  // thread runs. Ignored by the null sink. Default: neither.
+  ArchiveOptions archive;
 };
 
 class FileSink final : public Sink {
@@ -64,6 +67,10 @@ class FileSink final : public Sink {
   const std::string& fallback_reason() const { return fallback_reason_; }
   // The writers' live counters, for /metrics.
   const WriterCounters& counters() const { return counters_; }
+  // The archive thread's (all zero when it does not run).
+  const ArchiveCounters& archive_counters() const { return archive_counters_; }
+  // Null when neither -compress nor -max-backups is set.
+  ArchiveThread* archive_for_test() const { return archive_.get(); }
 
  private:
   FileSink(const FileSinkOptions& options) : options_(options) {}
@@ -78,9 +85,12 @@ class FileSink final : public Sink {
   std::string writer_name_;
   std::string fallback_reason_;
   WriterCounters counters_;
+  ArchiveCounters archive_counters_;
   std::atomic<uint64_t> refused_{0};
   std::atomic<bool> stopped_{false};
   std::atomic<int> submitters_{0};  // Submit() calls under way
+  // Declared before the writers: they hand it work until they are stopped.
+  std::unique_ptr<ArchiveThread> archive_;
   std::vector<std::unique_ptr<WriterThread>> writers_;
 };
 

@@ -18,8 +18,9 @@ std::mutex console_mu;  // one writer's echo is not interleaved with another's
 }  // namespace
 
 WriterThread::WriterThread(const LogRoot* root, std::unique_ptr<FileWriter> writer,
-                           WriterOptions options, WriterCounters* counters)
-    : root_(root), writer_(std::move(writer)), options_(options), counters_(counters) {
+                           WriterOptions options, WriterCounters* counters, ArchiveThread* archive)
+    : root_(root), writer_(std::move(writer)), options_(options), counters_(counters),
+      archive_(archive) {
   if (options_.max_open_files == 0) const_cast<WriterOptions&>(options_).max_open_files = 1;
 }
 
@@ -56,6 +57,7 @@ void WriterThread::Run() {
     for (size_t i = 0; i < n; ++i) {
       if (batch[i] != nullptr) round.push_back(batch[i]);
     }
+    if (options_.rotate_every.count() > 0) RotateIdle();
     if (round.empty()) {
       if (stopping_.load(std::memory_order_acquire) && inbox_.size_approx() == 0) break;
       continue;
@@ -71,6 +73,7 @@ void WriterThread::Run() {
 void WriterThread::Round(std::vector<FileChunk*>& chunks) {
   Group(chunks);
   if (options_.write_delay.count() > 0) std::this_thread::sleep_for(options_.write_delay);
+  round_now_ = std::chrono::system_clock::now();
   for (size_t i = 0; i < touched_.size();) {
     if (OpenTouched(touched_[i])) {
       Plan(touched_[i]);
@@ -174,6 +177,7 @@ void WriterThread::Plan(LogFile* file) {
     if (file->segments.size() <= file->segment_count) file->segments.emplace_back();
     LogFile::Segment& seg = file->segments[file->segment_count++];
     seg.rotate_before = rotate;
+    seg.by_time = false;
     seg.iov.clear();
     seg.bytes = 0;
   };
@@ -190,6 +194,11 @@ void WriterThread::Plan(LogFile* file) {
   };
 
   new_segment(false);
+  if (DueByTime(file, round_now_)) {
+    file->segments[0].rotate_before = true;
+    file->segments[0].by_time = true;
+    planned = 0;
+  }
   for (FileChunk* chunk : file->chunks) {
     const uint64_t size = chunk->data.size();
     if (limit == kUnlimitedSize || planned + size <= limit) {
@@ -221,7 +230,6 @@ void WriterThread::Plan(LogFile* file) {
 void WriterThread::Execute() {
   size_t phases = 0;
   for (LogFile* file : touched_) phases = std::max(phases, file->segment_count);
-  const auto now = std::chrono::system_clock::now();
   for (size_t k = 0; k < phases; ++k) {
     ops_.clear();
     op_files_.clear();
@@ -240,12 +248,12 @@ void WriterThread::Execute() {
             continue;
           }
         }
-        if (Status s = file->Rotate(now); !s.ok()) {
+        if (Status s = file->Rotate(round_now_); !s.ok()) {
           counters_->CountWriteError(WriteOpKind::kRotate, s.code());
           FailFile(file, k, std::move(s));
           continue;  // a file left closed is forgotten in CompleteTouched()
         }
-        counters_->rotations.fetch_add(1, std::memory_order_relaxed);
+        Rotated(file, seg.by_time ? RotateReason::kTime : RotateReason::kSize);
       }
       if (seg.bytes == 0) continue;
       WriteOp op;
@@ -276,6 +284,44 @@ void WriterThread::Execute() {
       }
     }
   }
+}
+
+bool WriterThread::DueByTime(const LogFile* file, std::chrono::system_clock::time_point now) const {
+  return options_.rotate_every.count() > 0 && file->size() > 0 &&
+         now - file->born() >= options_.rotate_every;
+}
+
+// -rotate-every for open files that get no lines: checked between rounds, at
+// most every min(1s, period/2), so quiet logs also rotate (and reach
+// compression and retention). Their lines were synced in their own rounds
+// (-ack fsync), so nothing is synced here.
+void WriterThread::RotateIdle() {
+  const auto steady = std::chrono::steady_clock::now();
+  if (steady < next_idle_check_) return;
+  next_idle_check_ = steady + std::clamp<std::chrono::nanoseconds>(
+                                  options_.rotate_every / 2, std::chrono::milliseconds(50),
+                                  std::chrono::seconds(1));
+  const auto now = std::chrono::system_clock::now();
+  std::vector<LogFile*> closed;
+  for (LogFile* file : lru_) {
+    if (!file->chunks.empty() || !DueByTime(file, now)) continue;
+    if (Status s = file->Rotate(now); !s.ok()) {
+      counters_->CountWriteError(WriteOpKind::kRotate, s.code());
+      if (!file->is_open()) closed.push_back(file);
+      continue;
+    }
+    Rotated(file, RotateReason::kTime);
+  }
+  for (LogFile* file : closed) {
+    lru_.erase(file->lru_pos);
+    counters_->open_files.fetch_sub(1, std::memory_order_relaxed);
+    files_.erase(files_.find(std::string_view(file->key())));
+  }
+}
+
+void WriterThread::Rotated(LogFile* file, RotateReason reason) {
+  counters_->CountRotation(reason);
+  if (archive_ != nullptr) archive_->Enqueue(file->key());
 }
 
 void WriterThread::SyncTouched() {

@@ -1,5 +1,6 @@
 // WriterThread: owns a set of log files, drains their chunks, appends them in
-// batches, rotates on size, and completes each chunk after its write.
+// batches, rotates on size and age, and completes each chunk after its write.
+// After a rotation it hands the log to the ArchiveThread, if any.
 //
 // Thread contract: Enqueue() is thread-safe; Start()/Stop() are called by the
 // sink's owner; everything else runs on the writer's own thread.
@@ -25,6 +26,7 @@
 
 #include <concurrentqueue/blockingconcurrentqueue.h>
 
+#include "archive_thread.h"
 #include "file_chunk.h"
 #include "file_writer.h"
 #include "histogram.h"
@@ -38,6 +40,10 @@ namespace logscribe {
 struct WriterOptions {
   // Rotate before a line would take a file past this. Default: 1 MB (-size).
   uint64_t rotate_bytes = 1000 * 1000;
+  // Rotate a non-empty file once its content is this old (LogFile::born()):
+  // before a round's first append to it, and, for open files without lines
+  // coming, on a check every min(1s, period/2). 0: never. Default: 0 (-rotate-every).
+  std::chrono::nanoseconds rotate_every{0};
   // Most bytes in one append to one file; larger rounds are split. Default: 1 MiB.
   uint64_t batch_bytes = 1 << 20;
   // Open descriptors this writer may hold. Default: 1024 / writers.
@@ -52,6 +58,9 @@ struct WriterOptions {
 
 // What a failed file operation was doing, for write errors by kind.
 enum class WriteOpKind { kOpen, kWrite, kSync, kRotate };
+// Why a file was rotated.
+enum class RotateReason { kSize, kTime };
+inline constexpr int kRotateReasons = 2;
 inline constexpr int kWriteOpKinds = 4;
 inline constexpr int kStatusCodes = 17;  // StatusCode values 0..16
 
@@ -62,7 +71,8 @@ struct WriterCounters {
   std::atomic<uint64_t> bytes_written{0};
   std::atomic<uint64_t> files_opened{0};
   std::atomic<int64_t> open_files{0};      // now, across writers
-  std::atomic<uint64_t> rotations{0};
+  std::atomic<uint64_t> rotations{0};     // every reason
+  std::atomic<uint64_t> rotations_by_reason[kRotateReasons] = {};
   std::atomic<uint64_t> write_errors{0};
   // write_errors split by WriteOpKind and StatusCode (ENOSPC is
   // RESOURCE_EXHAUSTED, EACCES PERMISSION_DENIED, EIO UNAVAILABLE...).
@@ -73,6 +83,10 @@ struct WriterCounters {
   // Bytes per append.
   Histogram append_bytes{256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216};
 
+  void CountRotation(RotateReason reason) {
+    rotations.fetch_add(1, std::memory_order_relaxed);
+    rotations_by_reason[static_cast<int>(reason)].fetch_add(1, std::memory_order_relaxed);
+  }
   void CountWriteError(WriteOpKind op, StatusCode code) {
     write_errors.fetch_add(1, std::memory_order_relaxed);
     const int c = static_cast<int>(code);
@@ -83,9 +97,10 @@ struct WriterCounters {
 
 class WriterThread {
  public:
-  // `root` null: the null sink. `counters` outlives the thread.
+  // `root` null: the null sink. `counters` and `archive` (null: none) outlive
+  // the thread.
   WriterThread(const LogRoot* root, std::unique_ptr<FileWriter> writer, WriterOptions options,
-               WriterCounters* counters);
+               WriterCounters* counters, ArchiveThread* archive = nullptr);
   ~WriterThread();
 
   void Start();
@@ -103,6 +118,9 @@ class WriterThread {
 
   void Run();
   void Round(std::vector<FileChunk*>& chunks);
+  bool DueByTime(const LogFile* file, std::chrono::system_clock::time_point now) const;
+  void RotateIdle();
+  void Rotated(LogFile* file, RotateReason reason);
   void Group(std::vector<FileChunk*>& chunks);
   bool OpenTouched(LogFile* file);
   void Plan(LogFile* file);
@@ -117,6 +135,7 @@ class WriterThread {
   const std::unique_ptr<FileWriter> writer_;
   const WriterOptions options_;
   WriterCounters* const counters_;
+  ArchiveThread* const archive_;
 
   moodycamel::BlockingConcurrentQueue<FileChunk*> inbox_;
   std::atomic<bool> stopping_{false};
@@ -129,6 +148,8 @@ class WriterThread {
   std::vector<FileChunk*> deferred_;
   std::vector<WriteOp> ops_;
   std::vector<LogFile*> op_files_;
+  std::chrono::system_clock::time_point round_now_;
+  std::chrono::steady_clock::time_point next_idle_check_{};
 };
 
 }  // namespace logscribe

@@ -58,7 +58,14 @@ std::string RenderScribeMetrics(const ScribeMetricsSources& src) {
   Counter(&out, "logscribe_appends_total", "Appends (one writev or io_uring write per file and round).",
           Load(w.appends));
   out.Histogram("logscribe_append_bytes", "Bytes per append.", w.append_bytes.Take());
-  Counter(&out, "logscribe_rotations_total", "Files rotated because they reached -size.", stats.rotations);
+  Counter(&out, "logscribe_rotations_total", "Files rotated, for any reason.", stats.rotations);
+  out.Family("logscribe_rotations_by_reason_total", "counter",
+             "Files rotated by reason: size (-size reached) or time (-rotate-every passed).");
+  for (int r = 0; r < kRotateReasons; ++r) {
+    out.Sample("logscribe_rotations_by_reason_total",
+               {{"reason", static_cast<RotateReason>(r) == RotateReason::kSize ? "size" : "time"}},
+               Load(w.rotations_by_reason[r]));
+  }
   Counter(&out, "logscribe_files_opened_total", "Log files opened (again after LRU eviction included).",
           stats.files_opened);
   Gauge(&out, "logscribe_open_files", "Log files open now.",
@@ -76,6 +83,26 @@ std::string RenderScribeMetrics(const ScribeMetricsSources& src) {
                  {{"op", WriteOpName(op)}, {"code", StatusCodeName(static_cast<StatusCode>(code))}}, n);
     }
   }
+
+  // Rotated files: compression and retention, in the background.
+  const ArchiveCounters& a = src.sink->archive_counters();
+  Counter(&out, "logscribe_compressed_files_total", "Rotated files compressed (-compress).",
+          Load(a.files_compressed));
+  Counter(&out, "logscribe_compression_failures_total",
+          "Compressions that failed (the file stays plain and is tried again later).",
+          Load(a.compression_failures));
+  Counter(&out, "logscribe_compression_input_bytes_total", "Plain bytes of the files compressed.",
+          Load(a.bytes_before));
+  Counter(&out, "logscribe_compression_output_bytes_total", "Compressed bytes of the files compressed.",
+          Load(a.bytes_after));
+  Counter(&out, "logscribe_backups_deleted_total", "Rotated files deleted by -max-backups.",
+          Load(a.backups_deleted));
+  Counter(&out, "logscribe_archive_leftovers_removed_total",
+          "Leftovers of an interrupted compression removed: .tmp files, plain files whose "
+          "compressed copy was complete.",
+          Load(a.leftovers_removed));
+  Gauge(&out, "logscribe_archive_pending_logs", "Logs rotated and waiting for compression or retention.",
+        static_cast<double>(a.pending_logs.load(std::memory_order_relaxed)));
 
   // The queue between the RPC threads and the writers.
   Gauge(&out, "logscribe_queue_bytes", "Bytes accepted and not yet written.",

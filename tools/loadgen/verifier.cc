@@ -1,13 +1,29 @@
 #include "verifier.h"
 
+#include <algorithm>
 #include <filesystem>
-#include <fstream>
+#include <map>
+#include <utility>
+#include <vector>
 #include <thread>
+
+#include "compressed_reader.h"
 
 namespace logscribe::loadgen {
 namespace {
 
 namespace fs = std::filesystem;
+
+// "f3" for f3.log, f3-<stamp>Z.log, f3-<stamp>Z.log.zst and .log.gz; "" for
+// any other name (a .tmp of a compression under way included).
+std::string LogStem(const std::string& name) {
+  for (const std::string_view ext : {".log", ".log.zst", ".log.gz"}) {
+    if (name.size() > ext.size() && name.compare(name.size() - ext.size(), ext.size(), ext) == 0) {
+      return name.substr(0, name.size() - ext.size());
+    }
+  }
+  return "";
+}
 
 // The state of one scan.
 class ScanState {
@@ -39,9 +55,15 @@ class ScanState {
 };
 
 void ScanState::ReadFile(const fs::path& file, const std::string& dir, const std::string& stem) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    if (result_->error.empty()) result_->error = "cannot read " + file.string();
+  std::unique_ptr<CompressedReader> in;
+  Status s = CompressedReader::Open(file.string(), &in);
+  if (s.code() == StatusCode::kNotFound) {
+    // Rotated away, compressed (see Scan) or deleted by -max-backups since
+    // the listing: its lines are elsewhere or gone by design.
+    return;
+  }
+  if (!s.ok()) {
+    if (result_->error.empty()) result_->error = "cannot read " + file.string() + ": " + s.message();
     return;
   }
   ++result_->files_read;
@@ -49,9 +71,13 @@ void ScanState::ReadFile(const fs::path& file, const std::string& dir, const std
   std::string carry;  // a line cut by the chunk boundary
   constexpr size_t kChunk = 1 << 20;
   buffer.resize(kChunk);
-  while (in) {
-    in.read(buffer.data(), static_cast<std::streamsize>(kChunk));
-    const size_t got = static_cast<size_t>(in.gcount());
+  for (;;) {
+    size_t got = 0;
+    if (s = in->Read(buffer.data(), kChunk, &got); !s.ok()) {
+      if (result_->error.empty()) result_->error = "cannot read " + file.string() + ": " + s.message();
+      break;
+    }
+    if (got == 0) break;
     std::string_view data(buffer.data(), got);
     size_t pos = 0;
     while (pos < data.size()) {
@@ -152,12 +178,32 @@ VerifyResult Verifier::Scan(const std::vector<std::string>& roots) const {
       if (result.error.empty()) result.error = "cannot read -verify-root " + root_text + ": " + ec.message();
       continue;
     }
+    // Listed first, read after. A rotated file being compressed may show as
+    // its plain name, its compressed one or both: each (directory, stem) is
+    // read once, from a compressed copy when one is listed (it is complete:
+    // only a rename after fsync makes one), else from the plain file, or from
+    // a copy made after the listing when the plain file vanished meanwhile.
+    std::map<std::pair<fs::path, std::string>, std::vector<fs::path>> logs;
     for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
       if (ec) break;
       const fs::directory_entry& entry = *it;
-      if (!entry.is_regular_file(ec) || entry.path().extension() != ".log") continue;
-      const fs::path rel = entry.path().lexically_relative(root);
-      state.ReadFile(entry.path(), rel.parent_path().string(), entry.path().stem().string());
+      if (!entry.is_regular_file(ec)) continue;
+      const std::string stem = LogStem(entry.path().filename().string());
+      if (stem.empty()) continue;
+      logs[{entry.path().parent_path(), stem}].push_back(entry.path());
+    }
+    for (auto& [where, variants] : logs) {
+      const auto& [parent, stem] = where;
+      const fs::path plain = parent / (stem + ".log");
+      std::sort(variants.begin(), variants.end());
+      fs::path chosen = variants.back();  // .log.zst, .log.gz, then .log
+      std::error_code gone;
+      if (chosen == plain && !fs::exists(plain, gone)) {
+        for (const char* ext : {".log.gz", ".log.zst"}) {
+          if (fs::exists(parent / (stem + ext), gone)) chosen = parent / (stem + ext);
+        }
+      }
+      state.ReadFile(chosen, parent.lexically_relative(root).string(), stem);
     }
     if (ec && result.error.empty()) result.error = "cannot read -verify-root " + root_text + ": " + ec.message();
   }

@@ -5,7 +5,9 @@
 // the stack, so it may be repeated.
 //
 // Every *.log file under every root is read, rotated ones
-// (<filename>-<timestamp>Z[-n].log) included. A line of this run is one that
+// (<filename>-<timestamp>Z[_n].log) included, and compressed rotated ones
+// (.log.zst, .log.gz) decompressed; a rotation seen both plain and compressed
+// (a compression under way) is read once. A line of this run is one that
 // begins with the run's prefix "lg-<run>-"; lines of other runs are ignored.
 //  - missing: a line of an acknowledged batch that was not found.
 //  - duplicated: each extra copy of an id, acknowledged or not.
