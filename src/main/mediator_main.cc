@@ -4,12 +4,15 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <memory>
 #include <string>
 
 #include "credentials.h"
+#include "drain_progress.h"
+#include "mediator_metrics.h"
 #include "mediator_options.h"
 #include "stop_signals.h"
 #include "mediator_server.h"
@@ -74,6 +77,23 @@ int Run(int argc, char** argv) {
   std::unique_ptr<MediatorServer> server;
   if (Status s = MediatorServer::Start(server_options, &server); !s.ok()) return Fail(s.message());
 
+  // -pprof: /metrics and /healthz; /healthz turns 503 once draining begins.
+  std::atomic<bool> draining{false};
+  std::unique_ptr<MetricsHttpServer> metrics;
+  if (options.pprof) {
+    MediatorMetricsSources sources;
+    sources.version = kVersion;
+    sources.started = started;
+    sources.server = server.get();
+    sources.queue_limit_bytes = options.queue_bytes;
+    sources.allow_list = security.allow_list.get();
+    if (Status s = StartMediatorMetrics(sources, options.pprof_bind, options.pport, &draining, &metrics);
+        !s.ok()) {
+      server->Shutdown(std::chrono::milliseconds(0));
+      return Fail(s.message());
+    }
+  }
+
   std::printf("logmediator %s listening on %s:%d\n", kVersion, options.bind.c_str(), server->port());
   std::printf("  routing:   %s\n", options.routing == "rendezvous"
                                        ? "rendezvous (highest random weight of path/filename)"
@@ -89,6 +109,9 @@ int Run(int argc, char** argv) {
               options.security.files.ca.empty() ? "; scribes are dialled without TLS"
                                                 : "; scribes are dialled with TLS (-ca)");
   std::printf("  scribes:   start them with -mediator <this host>:%d\n", server->port());
+  if (metrics != nullptr) {
+    std::printf("  metrics:   http://%s:%d/metrics\n", options.pprof_bind.c_str(), metrics->port());
+  }
   std::fflush(stdout);
   if (security.mode == TlsMode::kInsecure) {
     std::fprintf(stderr, "logmediator: warning: plaintext gRPC: anyone who can reach %s:%d can write logs "
@@ -96,7 +119,21 @@ int Run(int argc, char** argv) {
   }
 
   std::fprintf(stderr, "logmediator: %s received, draining\n", WaitForStopSignal(signals));
-  server->Shutdown(options.shutdown_timeout);
+  draining.store(true, std::memory_order_relaxed);
+  {
+    const MediatorServer* s = server.get();
+    DrainProgress progress("logmediator", options.shutdown_timeout, [s] {
+      const ForwarderStats f = s->forward_stats();
+      uint64_t batches = 0;
+      for (const ScribeForwardStats& scribe : f.scribes) batches += scribe.batches_in_flight;
+      const int64_t calls = s->counters().live_calls.load(std::memory_order_relaxed);
+      return Counted(calls > 0 ? static_cast<uint64_t>(calls) : 0, "call", "calls") + " in flight, " +
+             HumanBytes(f.queued_bytes) + " in " + Counted(f.parts_in_flight, "part", "parts") +
+             " not yet acknowledged by scribes (" + Counted(batches, "batch", "batches") + " sent)";
+    });
+    server->Shutdown(options.shutdown_timeout);
+  }
+  if (metrics != nullptr) metrics->Stop();
 
   const ForwarderStats stats = server->forward_stats();
   const double uptime =

@@ -57,6 +57,10 @@ int ParseMediatorOptions(int argc, const char* const* argv, MediatorOptions* o) 
                   "largest request message accepted; keep it at most the scribes' (default \"64MiB\")");
   flags.AddCustom("shutdown-timeout", [&](std::string_view v) { return DurationInto(v, &o->shutdown_timeout); },
                   "how long shutdown waits for in-flight calls (default \"5s\")");
+  int64_t pport = o->pport;
+  flags.AddBool("pprof", &o->pprof, "serve /metrics (Prometheus) and /healthz over HTTP on -pport (default false)");
+  flags.AddInt("pport", &pport, "port of the -pprof endpoint; 0 picks a free one (default 1112)");
+  flags.AddString("pprof-bind", &o->pprof_bind, "address of the -pprof endpoint (default \"127.0.0.1\")");
   flags.AddString("ca", &o->security.files.ca,
                   "certificate authority's certificate: clients must present a certificate it signed, and scribes are dialled with TLS against it (default none)");
   flags.AddString("crt", &o->security.files.crt, "host's certificate for secured connections (default none: insecure)");
@@ -90,12 +94,18 @@ int ParseMediatorOptions(int argc, const char* const* argv, MediatorOptions* o) 
   if (o->ping_timeout > o->ping_interval) return fail("-ping-timeout must not exceed -ping-interval");
   if (o->max_message_bytes > (1u << 31) - 1) return fail("-max-message-bytes must be below 2GiB");
   if (o->max_line_bytes > UINT32_MAX / 2) return fail("-max-line-bytes must be below 2GiB");
+  if (pport < 0 || pport > 65535) return fail("-pport must be between 0 and 65535");
+  if (!o->pprof && (flags.WasSet("pport") || flags.WasSet("pprof-bind"))) {
+    return fail(std::string("-") + (flags.WasSet("pport") ? "pport" : "pprof-bind") + " needs -pprof");
+  }
+  if (o->pprof_bind.empty()) return fail("-pprof-bind must not be empty");
   TlsMode tls_mode;
   if (Status s = ServerTlsMode(o->security, &tls_mode); !s.ok()) return fail(s.message());
   o->port = static_cast<int>(port);
   o->cq_threads = static_cast<int>(cq);
   o->max_misses = static_cast<int>(misses);
   o->stream_inflight = static_cast<int>(inflight);
+  o->pport = static_cast<int>(pport);
   return -1;
 }
 

@@ -43,6 +43,13 @@ struct MediatorOptions {
   uint64_t max_message_bytes = 64ull << 20;
   // How long shutdown waits for in-flight calls. Default: 5s (-shutdown-timeout).
   std::chrono::milliseconds shutdown_timeout{5000};
+  // Serve /metrics and /healthz over HTTP. Default: false (-pprof, the seed's name).
+  bool pprof = false;
+  // Port of that endpoint; 0 picks a free one. Default: 1112, next to the
+  // scribe's 1111, so both run on one host (-pport).
+  int pport = 1112;
+  // Address of that endpoint. Default: 127.0.0.1 (-pprof-bind).
+  std::string pprof_bind = "127.0.0.1";
   // TLS: the mediator's server side (see credentials.h); with -ca, its
   // streams and pings to scribes use TLS too, checking the scribes'
   // certificates against -ca and presenting -crt. Default: insecure (-ca,

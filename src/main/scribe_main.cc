@@ -13,6 +13,7 @@
 #include <string>
 
 #include "credentials.h"
+#include "drain_progress.h"
 #include "file_sink.h"
 #include "log_root.h"
 #include "scribe_metrics.h"
@@ -30,6 +31,39 @@ constexpr const char* kVersion = "0.1.0";
 int Fail(const std::string& sentence) {
   std::fprintf(stderr, "logscribe: %s\n", sentence.c_str());
   return 1;
+}
+
+// "1h", "90m", "30s", "250ms": the largest unit that divides the duration.
+std::string FormatDuration(std::chrono::nanoseconds d) {
+  using namespace std::chrono;
+  const auto ms = duration_cast<milliseconds>(d).count();
+  if (ms % 3600000 == 0) return std::to_string(ms / 3600000) + "h";
+  if (ms % 60000 == 0) return std::to_string(ms / 60000) + "m";
+  if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+  return std::to_string(ms) + "ms";
+}
+
+std::string RotationLines(const ScribeOptions& o) {
+  std::string size;
+  if (o.rotate_bytes == kUnlimitedSize) {
+    size = o.rotate_every.count() == 0 ? "unlimited (never rotate)"
+                                       : "unlimited; rotate every " + FormatDuration(o.rotate_every);
+  } else {
+    size = FormatSize(o.rotate_bytes) + " per file, then rotate";
+    if (o.rotate_every.count() != 0) size += " (and every " + FormatDuration(o.rotate_every) + ")";
+  }
+  std::string kept = o.max_backups == 0 ? "all kept" : "the newest " + std::to_string(o.max_backups) +
+                                                           " per log kept, older deleted";
+  if (o.compress == Codec::kNone) {
+    kept += ", not compressed";
+  } else {
+    kept += std::string(", compressed with ") + CodecName(o.compress) + " level " +
+            std::to_string(o.compress_level == 0 ? DefaultLevel(o.compress) : o.compress_level) +
+            " in the background";
+  }
+  std::string lines = "  size:      " + size + "\n";
+  if (!o.null_sink) lines += "  rotated:   " + kept + "\n";
+  return lines;
 }
 
 std::string Octal(mode_t mode) {
@@ -54,6 +88,16 @@ int Run(int argc, char** argv) {
   if (!options.null_sink) {
     if (Status s = LogRoot::Open(options.path, options.dir_mode, options.file_mode, &root); !s.ok()) {
       return Fail(s.message());
+    }
+    if (options.max_files > 0) {
+      // A big root takes a while to count: say so while a person waits.
+      uint64_t existing = 0;
+      const Status s = root->CountLogFiles(&existing, [&](uint64_t so_far) {
+        std::fprintf(stderr, "logscribe: counting log files under %s for -max-files: %llu so far\n",
+                     options.path.c_str(), static_cast<unsigned long long>(so_far));
+      });
+      if (!s.ok()) return Fail(s.message());
+      root->LimitFiles(options.max_files, existing);
     }
   }
   // Log files are descriptors: take the whole hard limit, and keep the open-file
@@ -82,6 +126,12 @@ int Run(int argc, char** argv) {
   sink_options.per_writer.batch_bytes = options.batch_bytes;
   sink_options.per_writer.console = options.console;
   sink_options.per_writer.write_delay = options.test_write_delay;
+  sink_options.per_writer.rotate_every = options.rotate_every;
+  sink_options.archive.codec = options.compress;
+  sink_options.archive.level = options.compress_level;
+  sink_options.archive.max_backups = options.max_backups;
+  sink_options.archive.file_mode = options.file_mode;
+  sink_options.archive.compress_delay = options.test_compress_delay;
   std::unique_ptr<FileSink> sink;
   if (Status s = FileSink::Create(root.get(), sink_options, &sink); !s.ok()) return Fail(s.message());
 
@@ -136,10 +186,13 @@ int Run(int argc, char** argv) {
   } else {
     std::printf("  root:      %s (files %s, directories %s)\n", options.path.c_str(),
                 Octal(options.file_mode).c_str(), Octal(options.dir_mode).c_str());
+    if (options.max_files > 0) {
+      std::printf("  files:     %llu log files, at most %llu (-max-files)\n",
+                  static_cast<unsigned long long>(root->files()),
+                  static_cast<unsigned long long>(options.max_files));
+    }
   }
-  std::printf("  size:      %s\n", options.rotate_bytes == kUnlimitedSize
-                                       ? "unlimited (never rotate)"
-                                       : (FormatSize(options.rotate_bytes) + " per file, then rotate").c_str());
+  std::fputs(RotationLines(options).c_str(), stdout);
   std::printf("  writer:    %s, %d thread(s)\n", writer.c_str(), options.writer_threads);
   std::printf("  ack:       %s\n", AckModeName(options.ack));
   std::printf("  tuning:    %d CQ thread(s), queue %s, batch %s, %d open files%s, line %s\n",
@@ -159,9 +212,22 @@ int Run(int argc, char** argv) {
 
   std::fprintf(stderr, "logscribe: %s received, draining\n", WaitForStopSignal(signals));
   draining.store(true, std::memory_order_relaxed);
-  if (registrar != nullptr) registrar->Stop();
-  server->Shutdown(options.shutdown_timeout);
-  sink->Stop();
+  {
+    const ScribeServer* s = server.get();
+    const FileSink* f = sink.get();
+    DrainProgress progress("logscribe", options.shutdown_timeout, [s, f] {
+      const int64_t calls = s->counters().live_calls.load(std::memory_order_relaxed);
+      return Counted(calls > 0 ? static_cast<uint64_t>(calls) : 0, "call", "calls") + " in flight, " +
+             HumanBytes(f->Stats().queued_bytes) + " in " +
+             Counted(f->counters().queued_chunks.load(std::memory_order_relaxed), "chunk", "chunks") +
+             " queued for disk";
+    });
+    // Leave first: the mediator then routes this scribe's files elsewhere and
+    // ends its stream here once what it sent is acknowledged.
+    if (registrar != nullptr) registrar->Leave(std::chrono::seconds(1));
+    server->Shutdown(options.shutdown_timeout);
+    sink->Stop();
+  }
   if (metrics != nullptr) metrics->Stop();
 
   const SinkStats stats = sink->Stats();

@@ -89,6 +89,16 @@ void PrometheusText::Sample(std::string_view name, const Labels& labels, uint64_
   out_ += '\n';
 }
 
+void PrometheusText::Counter(std::string_view name, std::string_view help, uint64_t value) {
+  Family(name, "counter", help);
+  Sample(name, {}, value);
+}
+
+void PrometheusText::Gauge(std::string_view name, std::string_view help, double value) {
+  Family(name, "gauge", help);
+  Sample(name, {}, value);
+}
+
 void PrometheusText::Histogram(std::string_view name, std::string_view help,
                                const Histogram::Snapshot& h, double unit, const Labels& labels) {
   Family(name, "histogram", help);

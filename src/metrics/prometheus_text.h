@@ -33,6 +33,9 @@ class PrometheusText {
   // One sample line; label values are escaped.
   void Sample(std::string_view name, const Labels& labels, double value);
   void Sample(std::string_view name, const Labels& labels, uint64_t value);
+  // A family of one unlabelled sample.
+  void Counter(std::string_view name, std::string_view help, uint64_t value);
+  void Gauge(std::string_view name, std::string_view help, double value);
 
   // A whole histogram family: _bucket{le=...}, _sum and _count. Bounds and the
   // sum are divided by `unit` (1e6 turns microseconds into seconds).

@@ -32,6 +32,30 @@ Status ValidateHostPort(std::string_view addr, std::string_view what) {
   return Status::Ok();
 }
 
+namespace {
+
+Status ValidateRegistration(std::string_view id, std::string_view addr) {
+  if (id.empty()) return Status::InvalidArgument("id must not be empty");
+  if (id.size() > kMaxScribeIdBytes) {
+    return Status::InvalidArgument("id must be at most " + std::to_string(kMaxScribeIdBytes) + " bytes");
+  }
+  for (unsigned char c : id) {
+    if (c < 0x20 || c == 0x7f) return Status::InvalidArgument("id must not contain control characters");
+  }
+  return ValidateHostPort(addr, "addr");
+}
+
+}  // namespace
+
+const char* Registry::RegistrationName(Registration r) {
+  switch (r) {
+    case Registration::kAdded: return "added";
+    case Registration::kMoved: return "moved";
+    case Registration::kUnchanged: return "unchanged";
+  }
+  return "?";
+}
+
 Registry::Registry(std::string routing, int max_misses)
     : routing_(std::move(routing)), max_misses_(max_misses < 1 ? 1 : max_misses) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -46,14 +70,10 @@ void Registry::SetListener(Listener listener) {
 
 Status Registry::Register(std::string_view id, std::string_view addr, std::string_view version,
                           Registration* outcome) {
-  if (id.empty()) return Status::InvalidArgument("id must not be empty");
-  if (id.size() > kMaxScribeIdBytes) {
-    return Status::InvalidArgument("id must be at most " + std::to_string(kMaxScribeIdBytes) + " bytes");
+  if (Status s = ValidateRegistration(id, addr); !s.ok()) {
+    counters_.registrations_refused.fetch_add(1, std::memory_order_relaxed);
+    return s;
   }
-  for (unsigned char c : id) {
-    if (c < 0x20 || c == 0x7f) return Status::InvalidArgument("id must not contain control characters");
-  }
-  if (Status s = ValidateHostPort(addr, "addr"); !s.ok()) return s;
 
   std::lock_guard<std::mutex> lock(mu_);
   Registration what = Registration::kUnchanged;
@@ -74,6 +94,7 @@ Status Registry::Register(std::string_view id, std::string_view addr, std::strin
     it->second.misses = 0;
   }
   RecomputeLocked();
+  counters_.registrations[static_cast<int>(what)].fetch_add(1, std::memory_order_relaxed);
   if (outcome != nullptr) *outcome = what;
   return Status::Ok();
 }
@@ -82,6 +103,8 @@ std::vector<ScribeRecord> Registry::EndRound(const std::vector<PingResult>& resu
   std::vector<ScribeRecord> dropped;
   std::lock_guard<std::mutex> lock(mu_);
   for (const PingResult& r : results) {
+    counters_.pings.fetch_add(1, std::memory_order_relaxed);
+    if (!r.ok) counters_.pings_failed.fetch_add(1, std::memory_order_relaxed);
     auto it = scribes_.find(r.id);
     if (it == scribes_.end() || it->second.addr != r.addr) continue;
     if (r.ok) {
@@ -92,6 +115,7 @@ std::vector<ScribeRecord> Registry::EndRound(const std::vector<PingResult>& resu
     }
   }
   RecomputeLocked();
+  counters_.dropped.fetch_add(dropped.size(), std::memory_order_relaxed);
   return dropped;
 }
 
@@ -117,6 +141,16 @@ void Registry::RecomputeLocked() {
   router_.store(router, std::memory_order_release);
   generation_.fetch_add(1, std::memory_order_relaxed);
   if (listener_) listener_(router);
+}
+
+bool Registry::Deregister(std::string_view id, std::string_view addr) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = scribes_.find(std::string(id));
+  if (it == scribes_.end() || it->second.addr != addr) return false;
+  scribes_.erase(it);
+  RecomputeLocked();
+  counters_.deregistered.fetch_add(1, std::memory_order_relaxed);
+  return true;
 }
 
 }  // namespace logscribe

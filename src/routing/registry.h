@@ -42,6 +42,18 @@ struct PingResult {
   bool ok = false;
 };
 
+// What the registry has seen, for /metrics; relaxed atomics, bumped once per
+// registration or ping result.
+inline constexpr int kRegistrationKinds = 3;  // Registry::Registration
+struct RegistryCounters {
+  std::atomic<uint64_t> registrations[kRegistrationKinds] = {};  // by Registry::Registration
+  std::atomic<uint64_t> registrations_refused{0};  // InvalidArgument
+  std::atomic<uint64_t> dropped{0};                // scribes dropped after max_misses
+  std::atomic<uint64_t> deregistered{0};           // scribes that left on their own (Deregister)
+  std::atomic<uint64_t> pings{0};                  // ping results applied by EndRound
+  std::atomic<uint64_t> pings_failed{0};
+};
+
 class Registry {
  public:
   using Listener = std::function<void(const std::shared_ptr<const Router>&)>;
@@ -51,6 +63,7 @@ class Registry {
     kMoved,      // a known id with another address: the address is updated
     kUnchanged,  // a known id and address: harmless, its misses are cleared
   };
+  static const char* RegistrationName(Registration r);
 
   // `routing` is a name MakeRouter accepts ("rendezvous", "first-char");
   // `max_misses` >= 1 consecutive failed pings drop a scribe.
@@ -72,6 +85,10 @@ class Registry {
   // dropped scribes.
   std::vector<ScribeRecord> EndRound(const std::vector<PingResult>& results);
 
+  // Removes a scribe that is leaving: true when `id` was registered at
+  // `addr`. Recomputes the router when it removed one.
+  bool Deregister(std::string_view id, std::string_view addr);
+
   // The live scribes, sorted by id.
   std::vector<ScribeRecord> Scribes() const;
   size_t size() const;
@@ -81,6 +98,7 @@ class Registry {
   // Bumped with every snapshot.
   uint64_t generation() const { return generation_.load(std::memory_order_relaxed); }
   const std::string& routing() const { return routing_; }
+  const RegistryCounters& counters() const { return counters_; }
 
  private:
   // REQUIRES: mu_ held.
@@ -98,6 +116,9 @@ class Registry {
   // Written under mu_, read without it.
   std::atomic<std::shared_ptr<const Router>> router_;
   std::atomic<uint64_t> generation_{0};
+
+  // Relaxed; bumped with or without mu_.
+  RegistryCounters counters_;
 };
 
 // Checks "host:port" (host a name, an IPv4 address or a bracketed IPv6

@@ -35,9 +35,17 @@ void Forwarder::OnRouter(std::shared_ptr<const Router> router) {
         continue;
       }
       ScribeLink* link = it->second;
+      stats_[it->first].live = false;
+      std::vector<ForwardPart*> unsent;
+      if (found == live.end() && leaving_ids_.count(it->first) > 0 &&
+          link->Leave(options_.leave_timeout, &unsent)) {
+        leaving_links_.insert(link);
+        orphans.emplace_back(it->first, std::move(unsent));
+        it = links_.erase(it);
+        continue;
+      }
       bool free_now = false;
       orphans.emplace_back(it->first, link->Close(&free_now));
-      stats_[it->first].live = false;
       it = links_.erase(it);
       if (free_now) {
         delete link;
@@ -55,6 +63,16 @@ void Forwarder::OnRouter(std::shared_ptr<const Router> router) {
     }
   }
   Complete(&done);
+}
+
+void Forwarder::MarkLeaving(const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  leaving_ids_.insert(id);
+}
+
+void Forwarder::UnmarkLeaving(const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  leaving_ids_.erase(id);
 }
 
 ScribeLink* Forwarder::LinkForLocked(const ScribeEndpoint& endpoint) {
@@ -80,13 +98,12 @@ Status Forwarder::Submit(std::vector<std::unique_ptr<FileChunk>> chunks, uint64_
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) {
-      refused_.fetch_add(1, std::memory_order_relaxed);
-      return Status::Unavailable("the mediator is shutting down");
+      return Refuse(ForwardRefusal::kStopping, Status::Unavailable("the mediator is shutting down"));
     }
     if (router_->scribes().empty()) {
-      refused_.fetch_add(1, std::memory_order_relaxed);
-      return Status::Unavailable(
-          "no live scribe: none has registered yet, or every one missed its pings; retry later");
+      return Refuse(ForwardRefusal::kNoScribe,
+                    Status::Unavailable("no live scribe: none has registered yet, or every one missed "
+                                        "its pings; retry later"));
     }
     if (chunks.empty()) {
       if (completion != nullptr) {
@@ -97,10 +114,10 @@ Status Forwarder::Submit(std::vector<std::unique_ptr<FileChunk>> chunks, uint64_
     }
     const uint64_t queued = queued_bytes_.load(std::memory_order_relaxed);
     if (queued + bytes > options_.max_queued_bytes) {
-      refused_.fetch_add(1, std::memory_order_relaxed);
-      return Status::ResourceExhausted("the mediator's queue is full (" + std::to_string(queued) +
-                                       " bytes not yet acknowledged by scribes, -queue-bytes " +
-                                       std::to_string(options_.max_queued_bytes) + "); retry later");
+      return Refuse(ForwardRefusal::kQueueFull,
+                    Status::ResourceExhausted("the mediator's queue is full (" + std::to_string(queued) +
+                                              " bytes not yet acknowledged by scribes, -queue-bytes " +
+                                              std::to_string(options_.max_queued_bytes) + "); retry later"));
     }
     queued_bytes_.fetch_add(bytes, std::memory_order_relaxed);
     live_parts_.fetch_add(chunks.size(), std::memory_order_relaxed);
@@ -194,6 +211,18 @@ void Forwarder::CountResendLocked(const ForwardPart& part) {
   stats_[part.failed_by].retried_lines += part.lines();
 }
 
+void Forwarder::CountSentLocked(const ScribeLink& link, uint64_t lines, uint64_t bytes) {
+  ScribeForwardStats& stats = stats_[link.endpoint().id];
+  stats.sent_lines += lines;
+  stats.sent_bytes += bytes;
+  ++stats.sent_batches;
+}
+
+Status Forwarder::Refuse(ForwardRefusal why, Status status) {
+  refused_[static_cast<int>(why)].fetch_add(1, std::memory_order_relaxed);
+  return status;
+}
+
 void Forwarder::Complete(Finished* done) {
   for (auto& [part, status] : *done) {
     queued_bytes_.fetch_sub(part->bytes(), std::memory_order_relaxed);
@@ -234,6 +263,16 @@ void Forwarder::Stop() {
         }
       }
       links_.clear();
+      for (ScribeLink* link : leaving_links_) {
+        bool free_now = false;
+        std::vector<ForwardPart*> held = link->Close(&free_now);
+        parts.insert(parts.end(), held.begin(), held.end());
+        if (free_now) {
+          delete link;
+          LinkFreed();
+        }
+      }
+      leaving_links_.clear();
       std::vector<ForwardPart*> fenced = fence_.TakeHeld();
       parts.insert(parts.end(), fenced.begin(), fenced.end());
       for (ForwardPart* part : parts) done.emplace_back(part, why);
@@ -264,14 +303,26 @@ ForwarderStats Forwarder::Detailed() const {
   ForwarderStats s;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& [id, stats] : stats_) s.scribes.push_back(stats);
+    for (const auto& [id, stats] : stats_) {
+      s.scribes.push_back(stats);
+      auto link = links_.find(id);
+      if (link != links_.end()) {
+        s.scribes.back().batches_in_flight = link->second->batches_in_flight();
+        s.scribes.back().queued_parts = link->second->queued_parts();
+      }
+    }
+    s.fence_files = fence_.files();
   }
   s.lines = lines_.load(std::memory_order_relaxed);
   s.bytes = bytes_.load(std::memory_order_relaxed);
   s.retried_lines = retried_lines_.load(std::memory_order_relaxed);
   s.failed_lines = failed_lines_.load(std::memory_order_relaxed);
-  s.refused_requests = refused_.load(std::memory_order_relaxed);
+  for (int i = 0; i < kForwardRefusals; ++i) {
+    s.refused_by_reason[i] = refused_[i].load(std::memory_order_relaxed);
+    s.refused_requests += s.refused_by_reason[i];
+  }
   s.queued_bytes = queued_bytes_.load(std::memory_order_relaxed);
+  s.parts_in_flight = live_parts_.load(std::memory_order_relaxed);
   return s;
 }
 

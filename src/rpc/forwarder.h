@@ -30,6 +30,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -60,6 +61,9 @@ struct ForwarderOptions {
   // 20 ms .. 1 s.
   std::chrono::milliseconds backoff_min{20};
   std::chrono::milliseconds backoff_max{1000};
+  // How long a leaving scribe may take to acknowledge what it was sent.
+  // Default: 10 s.
+  std::chrono::milliseconds leave_timeout{10000};
   // How the links dial scribes. Default: null, insecure.
   std::shared_ptr<grpc::ChannelCredentials> credentials;
   grpc::ChannelArguments channel_args;
@@ -72,7 +76,16 @@ struct ScribeForwardStats {
   uint64_t lines = 0;          // acknowledged by this scribe
   uint64_t bytes = 0;
   uint64_t retried_lines = 0;  // it failed them after they were sent
+  uint64_t sent_lines = 0;     // written to its stream, resends included
+  uint64_t sent_bytes = 0;
+  uint64_t sent_batches = 0;
+  uint64_t batches_in_flight = 0;  // now: written, not yet acknowledged
+  uint64_t queued_parts = 0;       // now: assigned to it, not yet written
 };
+
+// Why Submit refused a request.
+enum class ForwardRefusal { kNoScribe, kQueueFull, kStopping };
+inline constexpr int kForwardRefusals = 3;
 
 struct ForwarderStats {
   std::vector<ScribeForwardStats> scribes;  // every scribe ever linked, by id
@@ -80,8 +93,11 @@ struct ForwarderStats {
   uint64_t bytes = 0;
   uint64_t retried_lines = 0;
   uint64_t failed_lines = 0;
-  uint64_t refused_requests = 0;
+  uint64_t refused_requests = 0;  // the sum of refused_by_reason
+  uint64_t refused_by_reason[kForwardRefusals] = {};
   uint64_t queued_bytes = 0;
+  uint64_t parts_in_flight = 0;  // per-file parts accepted and not yet completed
+  uint64_t fence_files = 0;      // files with lines in flight (the fence's table)
 };
 
 class Forwarder final : public Sink {
@@ -95,6 +111,15 @@ class Forwarder final : public Sink {
   // scribes that left (or moved), hands their parts back through the fence,
   // and opens links to new ones.
   void OnRouter(std::shared_ptr<const Router> router);
+
+  // A scribe said it is leaving (Deregister): while marked, a router without
+  // it drains its link instead of closing it. What the link had sent is
+  // acknowledged there (the scribe is alive and stopping cleanly), only the
+  // never-sent parts move at once, and the fence keeps its files' new lines
+  // back until then: no line is written twice. A leave that does not end
+  // within leave_timeout is cancelled and its parts retried.
+  void MarkLeaving(const std::string& id);
+  void UnmarkLeaving(const std::string& id);
 
   // Sink. Submit: UNAVAILABLE when no scribe is live or the mediator stops,
   // RESOURCE_EXHAUSTED past -queue-bytes; nothing is forwarded then.
@@ -122,6 +147,10 @@ class Forwarder final : public Sink {
   // A part is written again after `part.failed_by` failed it: the only way a
   // line can reach the disk twice.
   void CountResendLocked(const ForwardPart& part);
+  // A batch of `lines`, `bytes` was written to `link`'s stream.
+  void CountSentLocked(const ScribeLink& link, uint64_t lines, uint64_t bytes);
+  // Counts a refusal and returns `status`.
+  Status Refuse(ForwardRefusal why, Status status);
 
   // Tells the clients and frees the parts. REQUIRES: mu_ not held.
   void Complete(Finished* done);
@@ -137,6 +166,8 @@ class Forwarder final : public Sink {
   std::shared_ptr<const Router> router_;
   FileFence fence_;
   std::unordered_map<std::string, ScribeLink*> links_;  // by scribe id; closed links are not here
+  std::set<ScribeLink*> leaving_links_;                // draining after a Deregister
+  std::set<std::string> leaving_ids_;                  // marked by MarkLeaving
   std::map<std::string, ScribeForwardStats> stats_;     // by scribe id
   size_t next_cq_ = 0;
   bool stopping_ = false;
@@ -149,7 +180,7 @@ class Forwarder final : public Sink {
   std::atomic<uint64_t> bytes_{0};
   std::atomic<uint64_t> retried_lines_{0};
   std::atomic<uint64_t> failed_lines_{0};
-  std::atomic<uint64_t> refused_{0};
+  std::atomic<uint64_t> refused_[kForwardRefusals] = {};
 };
 
 }  // namespace logscribe

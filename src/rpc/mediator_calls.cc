@@ -22,6 +22,22 @@ grpc::Status HandleRegister(const MediatorState& state, const logscribe::v1::Reg
   return grpc::Status::OK;
 }
 
+grpc::Status HandleDeregister(const MediatorState& state, const logscribe::v1::DeregisterRequest& request,
+                              logscribe::v1::RegisterResponse* response) {
+  // Marked first: the registry's change reaches the forwarder (OnRouter)
+  // inside Deregister, and must find the link leaving rather than dead.
+  state.forwarder->MarkLeaving(request.id());
+  const bool removed = state.registry->Deregister(request.id(), request.addr());
+  state.forwarder->UnmarkLeaving(request.id());
+  if (removed && state.log != nullptr) {
+    std::fprintf(state.log, "%s: scribe %s at %s left\n", state.name.c_str(), request.id().c_str(),
+                 request.addr().c_str());
+    std::fflush(state.log);
+  }
+  response->set_res(removed ? "Success" : "Unknown");
+  return grpc::Status::OK;
+}
+
 grpc::Status HandleRoute(const MediatorState& state, const logscribe::v1::RouteRequest& request,
                          logscribe::v1::RouteResponse* response) {
   std::string key;

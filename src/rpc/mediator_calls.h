@@ -29,6 +29,11 @@ struct MediatorState {
 // res "Success", or INVALID_ARGUMENT naming the field.
 grpc::Status HandleRegister(const MediatorState& state, const logscribe::v1::RegisterRequest& request,
                             logscribe::v1::RegisterResponse* response);
+// A stopping scribe: its link drains (what was sent is acknowledged on it)
+// while its files move to the other scribes. res "Success", or "Unknown" when
+// no scribe had that id and address.
+grpc::Status HandleDeregister(const MediatorState& state, const logscribe::v1::DeregisterRequest& request,
+                              logscribe::v1::RegisterResponse* response);
 // INVALID_ARGUMENT for a path or filename the scribes would refuse,
 // UNAVAILABLE with no live scribe.
 grpc::Status HandleRoute(const MediatorState& state, const logscribe::v1::RouteRequest& request,

@@ -10,6 +10,18 @@
 
 namespace logscribe {
 
+const char* MediatorCallName(MediatorCall call) {
+  switch (call) {
+    case MediatorCall::kRegister: return "Register";
+    case MediatorCall::kDeregister: return "Deregister";
+    case MediatorCall::kRoute: return "Route";
+    case MediatorCall::kGetVersion: return "GetVersion";
+    case MediatorCall::kGetStats: return "GetStats";
+    case MediatorCall::kGetScribesResponsibility: return "GetScribesResponsibility";
+  }
+  return "?";
+}
+
 Status MediatorServer::Start(MediatorServerOptions options, std::unique_ptr<MediatorServer>* out) {
   std::unique_ptr<MediatorServer> server(new MediatorServer());
   MediatorServer* s = server.get();
@@ -55,33 +67,39 @@ Status MediatorServer::Start(MediatorServerOptions options, std::unique_ptr<Medi
   s->state_.log = options.log;
   const MediatorState* state = &s->state_;
   const std::atomic<bool>* stopping = &shared.shutting_down;
+  auto answers = [s](MediatorCall call) { return s->call_counters_.answers[static_cast<int>(call)]; };
   namespace v1 = logscribe::v1;
   s->register_kind_ = {&s->register_service_, &v1::Register::AsyncService::RequestRegister,
                        [state](const v1::RegisterRequest& q, v1::RegisterResponse* r) {
                          return HandleRegister(*state, q, r);
                        },
-                       stopping};
+                       stopping, answers(MediatorCall::kRegister)};
+  s->deregister_kind_ = {&s->register_service_, &v1::Register::AsyncService::RequestDeregister,
+                         [state](const v1::DeregisterRequest& q, v1::RegisterResponse* r) {
+                           return HandleDeregister(*state, q, r);
+                         },
+                         stopping, answers(MediatorCall::kDeregister)};
   s->route_kind_ = {&s->mediator_service_, &v1::Mediator::AsyncService::RequestRoute,
                     [state](const v1::RouteRequest& q, v1::RouteResponse* r) {
                       return HandleRoute(*state, q, r);
                     },
-                    stopping};
+                    stopping, answers(MediatorCall::kRoute)};
   s->version_kind_ = {&s->mediator_service_, &v1::Mediator::AsyncService::RequestGetVersion,
                       [state](const v1::VersionRequest& q, v1::VersionResponse* r) {
                         return HandleVersion(*state, q, r);
                       },
-                      stopping};
+                      stopping, answers(MediatorCall::kGetVersion)};
   s->stats_kind_ = {&s->mediator_service_, &v1::Mediator::AsyncService::RequestGetStats,
                     [state](const v1::StatsRequest& q, v1::StatsResponse* r) {
                       return HandleStats(*state, q, r);
                     },
-                    stopping};
+                    stopping, answers(MediatorCall::kGetStats)};
   s->responsibility_kind_ = {&s->mediator_service_,
                              &v1::Mediator::AsyncService::RequestGetScribesResponsibility,
                              [state](const v1::ResponsibilityRequest& q, v1::ResponsibilityResponse* r) {
                                return HandleResponsibility(*state, q, r);
                              },
-                             stopping};
+                             stopping, answers(MediatorCall::kGetScribesResponsibility)};
 
   for (auto& ctx : s->contexts_) {
     for (int i = 0; i < options.posted_per_kind; ++i) {
@@ -92,6 +110,7 @@ Status MediatorServer::Start(MediatorServerOptions options, std::unique_ptr<Medi
     grpc::ServerCompletionQueue* cq = ctx->cq.get();
     for (int i = 0; i < 2; ++i) {
       RegisterKind::Post(&s->register_kind_, cq);
+      DeregisterKind::Post(&s->deregister_kind_, cq);
       RouteKind::Post(&s->route_kind_, cq);
       VersionKind::Post(&s->version_kind_, cq);
       StatsKind::Post(&s->stats_kind_, cq);

@@ -23,7 +23,9 @@
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -70,6 +72,16 @@ struct MediatorServerOptions {
   std::FILE* log = stderr;
 };
 
+// The mediator's own unary calls, as metrics label them.
+enum class MediatorCall { kRegister, kRoute, kGetVersion, kGetStats, kGetScribesResponsibility, kDeregister };
+inline constexpr int kMediatorCalls = 6;
+const char* MediatorCallName(MediatorCall call);
+
+// Answers of those calls by gRPC code; relaxed atomics, once per call.
+struct MediatorCallCounters {
+  std::atomic<uint64_t> answers[kMediatorCalls][kRpcCodes] = {};
+};
+
 class MediatorServer {
  public:
   // Binds and starts serving. Fails with one sentence when the address cannot
@@ -81,6 +93,10 @@ class MediatorServer {
   const RpcCounters& counters() const { return counters_; }
   ForwarderStats forward_stats() const { return forwarder_->Detailed(); }
   size_t scribes() const { return registry_->size(); }
+  // For /metrics and the shutdown progress; thread-safe objects.
+  const Registry& registry() const { return *registry_; }
+  const MediatorCallCounters& call_counters() const { return call_counters_; }
+  uint64_t ping_rounds() const { return health_->rounds(); }
 
   // The sequence above.
   void Shutdown(std::chrono::milliseconds grace);
@@ -88,6 +104,8 @@ class MediatorServer {
  private:
   using RegisterKind = UnaryHandler<logscribe::v1::Register::AsyncService,
                                     logscribe::v1::RegisterRequest, logscribe::v1::RegisterResponse>;
+  using DeregisterKind = UnaryHandler<logscribe::v1::Register::AsyncService,
+                                      logscribe::v1::DeregisterRequest, logscribe::v1::RegisterResponse>;
   using RouteKind = UnaryHandler<logscribe::v1::Mediator::AsyncService, logscribe::v1::RouteRequest,
                                  logscribe::v1::RouteResponse>;
   using VersionKind = UnaryHandler<logscribe::v1::Mediator::AsyncService,
@@ -102,12 +120,14 @@ class MediatorServer {
 
   int port_ = 0;
   RpcCounters counters_;
+  MediatorCallCounters call_counters_;
   ServerShared shared_;
   MediatorState state_;
-  logscribe::v1::LogScribe::AsyncService log_service_;
+  LogScribeService log_service_;
   logscribe::v1::Register::AsyncService register_service_;
   logscribe::v1::Mediator::AsyncService mediator_service_;
   RegisterKind::Kind register_kind_;
+  DeregisterKind::Kind deregister_kind_;
   RouteKind::Kind route_kind_;
   VersionKind::Kind version_kind_;
   StatsKind::Kind stats_kind_;

@@ -112,6 +112,24 @@ void Registrar::Stop() {
   if (watcher_.joinable()) watcher_.join();
 }
 
+void Registrar::Leave(std::chrono::milliseconds deadline) {
+  Stop();
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + deadline);
+  logscribe::v1::DeregisterRequest request;
+  request.set_id(options_.id);
+  request.set_addr(options_.advertise);
+  logscribe::v1::RegisterResponse response;
+  const grpc::Status status = stub_->Deregister(&ctx, request, &response);
+  if (!status.ok() && options_.log != nullptr) {
+    std::fprintf(options_.log,
+                 "logscribe: could not tell the mediator at %s that this scribe is leaving (%s); "
+                 "it will drop it after its missed pings\n",
+                 options_.mediator.c_str(), status.error_message().c_str());
+    std::fflush(options_.log);
+  }
+}
+
 Registrar::~Registrar() { Stop(); }
 
 }  // namespace logscribe

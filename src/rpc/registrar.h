@@ -57,6 +57,11 @@ class Registrar {
   Registrar& operator=(const Registrar&) = delete;
 
   void Stop();
+  // Stop(), then tells the mediator this scribe is leaving (Deregister), so
+  // that its files move at once, waiting at most `deadline`. One line on the
+  // log when the mediator could not be told (it then drops the scribe after
+  // its missed pings, as for a crash).
+  void Leave(std::chrono::milliseconds deadline);
   // Successful registrations so far, the first included.
   uint64_t registrations() const { return registrations_.load(std::memory_order_relaxed); }
 

@@ -122,15 +122,18 @@ void ScribeLink::MaybeWrite() {
   const uint64_t seq = next_seq_++;
   std::vector<ForwardPart*>& parts = sent_[seq];
   uint64_t bytes = 0;
+  uint64_t lines = 0;
   while (!queued_.empty()) {
     ForwardPart* part = queued_.front();
     if (!parts.empty() && bytes + part->bytes() > forwarder_->options_.batch_bytes) break;
     queued_.pop_front();
     parts.push_back(part);
     bytes += part->bytes();
+    lines += part->lines();
     if (part->sends++ > 0) forwarder_->CountResendLocked(*part);
   }
   out_ = EncodeForwardBatch(seq, parts);
+  forwarder_->CountSentLocked(*this, lines, bytes);
   write_pending_ = true;
   stream_->Write(out_, &write_tag_);
 }
@@ -225,6 +228,12 @@ void ScribeLink::OnFinish(bool /*ok*/) {
     std::vector<ForwardPart*> parts = TakeParts();
     if (!parts.empty()) forwarder_->RetryLocked(endpoint_.id, parts, last_error_, done);
     if (state_ == State::kClosed) return;
+    if (leaving_) {  // the scribe left the routing: done, no reconnect
+      state_ = State::kClosed;
+      if (alarm_pending_) alarm_.Cancel();
+      forwarder_->leaving_links_.erase(this);
+      return;
+    }
     ++failures_;
     auto delay = forwarder_->options_.backoff_min * (1 << std::min(failures_ - 1, 16));
     delay = std::min<std::chrono::milliseconds>(delay, forwarder_->options_.backoff_max);
@@ -234,11 +243,30 @@ void ScribeLink::OnFinish(bool /*ok*/) {
   });
 }
 
-void ScribeLink::OnBackoff(bool /*ok*/) {
+void ScribeLink::OnBackoff(bool ok) {
   Locked([&](Forwarder::Finished*) {
     alarm_pending_ = false;
+    if (leaving_) {  // the leave's deadline
+      if (ok && state_ == State::kStreaming) {
+        Broken(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                            "the leaving scribe did not acknowledge its batches in time"));
+      }
+      return;
+    }
     if (state_ == State::kBackoff) Connect();
   });
+}
+
+bool ScribeLink::Leave(std::chrono::milliseconds timeout, std::vector<ForwardPart*>* unsent) {
+  if (state_ != State::kStreaming || alarm_pending_) return false;
+  leaving_ = true;
+  draining_ = true;
+  unsent->assign(queued_.begin(), queued_.end());
+  queued_.clear();
+  alarm_pending_ = true;
+  alarm_.Set(cq_, std::chrono::system_clock::now() + timeout, &backoff_tag_);
+  MaybeHalfClose();
+  return true;
 }
 
 std::vector<ForwardPart*> ScribeLink::TakeParts() {

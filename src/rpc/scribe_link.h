@@ -59,7 +59,7 @@ class ScribeLink {
 
   const ScribeEndpoint& endpoint() const { return endpoint_; }
 
-  // REQUIRES: Forwarder::mu_ held, for the four below.
+  // REQUIRES: Forwarder::mu_ held, for the six below.
   // Opens the stream.
   void Start();
   // Queues a part the fence assigned to this scribe; Flush() writes.
@@ -72,6 +72,15 @@ class ScribeLink {
   // ones in the order they were sent, then the queued ones. Sets *free_now
   // when no operation is outstanding: the caller deletes the link.
   std::vector<ForwardPart*> Close(bool* free_now);
+  // The scribe is leaving (Forwarder::MarkLeaving): no new batch; the acks of
+  // what was sent are read, then the stream is ended (WritesDone) and the
+  // link closes itself instead of reconnecting. Past `timeout` the stream is
+  // cancelled and what it held is retried. *unsent gets the parts queued and
+  // never sent. False when the link is not streaming: close it instead.
+  bool Leave(std::chrono::milliseconds timeout, std::vector<ForwardPart*>* unsent);
+  // Batches written and not yet acknowledged; parts queued, not yet written.
+  size_t batches_in_flight() const { return sent_.size(); }
+  size_t queued_parts() const { return queued_.size(); }
 
  private:
   enum class State { kStarting, kStreaming, kBroken, kBackoff, kClosed };
@@ -128,6 +137,7 @@ class ScribeLink {
   std::deque<ForwardPart*> queued_;                     // assigned, not yet written
   std::map<uint64_t, std::vector<ForwardPart*>> sent_;  // by seq: written, not yet acked
   uint64_t next_seq_ = 1;
+  bool leaving_ = false;        // Leave(): drain, then close for good
   int failures_ = 0;            // consecutive broken streams, for the backoff
   grpc::Status last_error_;     // why the last stream broke
   grpc::ByteBuffer out_;         // the batch being written

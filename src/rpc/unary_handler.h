@@ -12,6 +12,7 @@
 #include <grpcpp/support/async_unary_call.h>
 
 #include <atomic>
+#include <cstdint>
 #include <functional>
 
 #include "call.h"
@@ -29,6 +30,8 @@ class UnaryHandler final {
     RequestMethod request;
     std::function<grpc::Status(const Request&, Response*)> handle;
     const std::atomic<bool>* shutting_down;
+    // kRpcCodes counters, one per gRPC code, bumped once per answer; or null.
+    std::atomic<uint64_t>* answers = nullptr;
   };
 
   // Asks gRPC for the next call of this kind on `cq`.
@@ -48,6 +51,10 @@ class UnaryHandler final {
     }
     if (!kind_->shutting_down->load(std::memory_order_relaxed)) Post(kind_, cq_);
     const grpc::Status status = kind_->handle(request_, &response_);
+    if (kind_->answers != nullptr) {
+      const int code = static_cast<int>(status.error_code());
+      kind_->answers[code >= 0 && code < kRpcCodes ? code : 2].fetch_add(1, std::memory_order_relaxed);
+    }
     responder_.Finish(response_, status, &finish_tag_);
   }
 

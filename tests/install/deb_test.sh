@@ -21,7 +21,8 @@ cpack --config "$build/CPackConfig.cmake" -G DEB -B "$work/pkg" >"$work/cpack.lo
 deb=$(ls "$work"/pkg/logscribe_*_amd64.deb 2>/dev/null | head -1)
 [ -n "$deb" ] || fail "no .deb in $work/pkg"
 dpkg-deb --info "$deb" >"$work/info"
-for field in "Package: logscribe" "Depends:.*libgrpc++" "Depends:.*libcpp-httplib"; do
+for field in "Package: logscribe" "Depends:.*libgrpc++" "Depends:.*libcpp-httplib" \
+             "Depends:.*libzstd1" "Depends:.*zlib1g"; do
   grep -q "$field" "$work/info" || fail "control has no '$field'"
 done
 for script in postinst prerm postrm; do
@@ -44,7 +45,7 @@ for f in scribe.conf mediator.conf; do
   [ -e "$root/etc/logscribe/$f.dpkg-new" ] || fail "conffile $f was not unpacked"
   mv "$root/etc/logscribe/$f.dpkg-new" "$root/etc/logscribe/$f"
 done
-for f in usr/bin/logscribe usr/bin/logmediator usr/bin/logscribectl \
+for f in usr/bin/logscribe usr/bin/logmediator usr/bin/logscribectl usr/bin/logscribe-cat \
          usr/lib/systemd/system/logscribe.service usr/lib/systemd/system/logmediator.service \
          usr/lib/sysusers.d/logscribe.conf usr/lib/tmpfiles.d/logscribe.conf \
          etc/logscribe/scribe.conf etc/logscribe/mediator.conf usr/share/doc/logscribe/README.md; do
@@ -61,24 +62,14 @@ done
 grep -qx "ExecStart=/usr/bin/logmediator -config /etc/logscribe/mediator.conf" \
   "$root/usr/lib/systemd/system/logmediator.service" || fail "logmediator.service ExecStart"
 grep -q "^path /var/log/logscribe" "$root/etc/logscribe/scribe.conf" || fail "scribe.conf path"
-if command -v systemd-analyze >/dev/null; then
-  # verify wants the ExecStart binary to exist on this host: point it at the root.
-  mkdir -p "$work/units"
-  for u in logscribe logmediator; do
-    sed "s#^ExecStart=/usr/bin/#ExecStart=$root/usr/bin/#" "$root/usr/lib/systemd/system/$u.service" \
-      >"$work/units/$u.service"
-    systemd-analyze verify --man=no "$work/units/$u.service" >"$work/verify-$u" 2>&1 ||
-      { cat "$work/verify-$u"; fail "systemd-analyze verify $u"; }
-    ! grep -qi "unknown\|ignoring" "$work/verify-$u" || { cat "$work/verify-$u"; fail "$u.service has unknown settings"; }
-  done
-fi
+"$(dirname "$0")/verify_units.sh" "$root" "$work" || fail "the units do not verify"
 
 # 4. The installed binaries start from the installed configs (log root and
 #    ports moved aside on the command line, which wins over the file).
 "$root/usr/bin/logscribe" -config "$root/etc/logscribe/scribe.conf" -path "$work/logs" \
   -bind 127.0.0.1 -port 0 -pport 0 >"$work/scribe.out" 2>&1 &
 pids+=($!)
-"$root/usr/bin/logmediator" -config "$root/etc/logscribe/mediator.conf" -bind 127.0.0.1 -port 0 \
+"$root/usr/bin/logmediator" -config "$root/etc/logscribe/mediator.conf" -bind 127.0.0.1 -port 0 -pport 0 \
   >"$work/mediator.out" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do
@@ -87,6 +78,7 @@ for _ in $(seq 100); do
 done
 grep -q "metrics:   http://127.0.0.1:" "$work/scribe.out" || { cat "$work/scribe.out"; fail "scribe did not start"; }
 grep -q "listening on" "$work/mediator.out" || { cat "$work/mediator.out"; fail "mediator did not start"; }
+grep -q "metrics:   http://127.0.0.1:" "$work/mediator.out" || { cat "$work/mediator.out"; fail "mediator metrics"; }
 port=$(sed -n 's#.*metrics:   http://127.0.0.1:\([0-9]*\)/metrics.*#\1#p' "$work/scribe.out")
 exec 3<>"/dev/tcp/127.0.0.1/$port"
 printf 'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&3

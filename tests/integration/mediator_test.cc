@@ -517,6 +517,42 @@ TEST(Mediator, GracefullyStoppedScribeHandsOverWithoutRetries) {
   EXPECT_EQ(c.StopMediator(), 0) << c.mediator()->output();
 }
 
+TEST(Mediator, StoppingScribeLeavesAtOnceAndNothingIsWrittenTwice) {
+  // Pings every 30 s: only the scribe's Deregister can move its files before
+  // the end of this test.
+  MediatorCluster c("30s", 3);
+  ASSERT_TRUE(c.StartMediator());
+  ASSERT_TRUE(c.StartScribe("s1"));
+  ASSERT_TRUE(c.StartScribe("s2"));
+  constexpr int kBatches = 600;
+  constexpr int kLines = 20;
+  std::atomic<int> acked{0};
+  std::thread client([&] {
+    EXPECT_TRUE(StreamLoad(&c, kBatches, [&](int b, v1::LogBatch* batch) {
+      for (int i = 0; i < kLines; ++i) {
+        auto* e = batch->add_entries();
+        e->set_filename("d" + std::to_string(i % 10));
+        e->set_line("b" + std::to_string(b) + "-" + std::to_string(i));
+      }
+    }, &acked, 30));
+  });
+  ASSERT_TRUE(MediatorCluster::WaitUntil([&] { return acked.load() >= kBatches / 4; }));
+  EXPECT_EQ(c.StopScribe("s2"), 0) << c.scribe("s2")->output();
+  // Gone from the routing as soon as it stopped, long before a ping round.
+  const std::map<std::string, std::string> live = c.LiveScribes();
+  EXPECT_EQ(live.size(), 1u);
+  EXPECT_EQ(live.count("s1"), 1u);
+  client.join();
+  ASSERT_EQ(acked.load(), kBatches);
+  const std::map<std::string, int> seen = c.LineCounts();
+  EXPECT_EQ(seen.size(), static_cast<size_t>(kBatches * kLines));
+  for (const auto& [line, n] : seen) ASSERT_EQ(n, 1) << line;
+  EXPECT_EQ(c.Stats().retried_lines(), 0);
+  EXPECT_TRUE(c.mediator()->WaitFor("scribe s2 at", std::chrono::seconds(5)));
+  EXPECT_NE(c.mediator()->output().find(" left"), std::string::npos) << c.mediator()->output();
+  EXPECT_EQ(c.StopMediator(), 0) << c.mediator()->output();
+}
+
 TEST(Mediator, ScribeThatCannotRegisterExitsWithOneSentence) {
   TempDir root;
   std::string out;

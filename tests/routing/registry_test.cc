@@ -89,6 +89,35 @@ TEST(Registry, ReRegistrationClearsMissesAndStaleResultsAreIgnored) {
   EXPECT_EQ(registry.size(), 1u);
 }
 
+TEST(Registry, CountsRegistrationsPingsAndDrops) {
+  Registry registry("rendezvous", 2);
+  auto load = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+  const RegistryCounters& c = registry.counters();
+  ASSERT_TRUE(registry.Register("s1", "127.0.0.1:9001", "").ok());
+  ASSERT_TRUE(registry.Register("s2", "127.0.0.1:9002", "").ok());
+  ASSERT_TRUE(registry.Register("s2", "127.0.0.1:9002", "").ok());
+  ASSERT_TRUE(registry.Register("s2", "127.0.0.1:9003", "").ok());
+  EXPECT_FALSE(registry.Register("", "127.0.0.1:9004", "").ok());
+  EXPECT_FALSE(registry.Register("s5", "no-port", "").ok());
+  EXPECT_EQ(load(c.registrations[static_cast<int>(Registry::Registration::kAdded)]), 2u);
+  EXPECT_EQ(load(c.registrations[static_cast<int>(Registry::Registration::kUnchanged)]), 1u);
+  EXPECT_EQ(load(c.registrations[static_cast<int>(Registry::Registration::kMoved)]), 1u);
+  EXPECT_EQ(load(c.registrations_refused), 2u);
+
+  registry.EndRound({{"s1", "127.0.0.1:9001", true}, {"s2", "127.0.0.1:9003", false}});
+  registry.EndRound({{"s1", "127.0.0.1:9001", true}, {"s2", "127.0.0.1:9003", false}});
+  EXPECT_EQ(load(c.pings), 4u);
+  EXPECT_EQ(load(c.pings_failed), 2u);
+  EXPECT_EQ(load(c.dropped), 1u);
+  EXPECT_EQ(registry.size(), 1u);
+  EXPECT_STREQ(Registry::RegistrationName(Registry::Registration::kMoved), "moved");
+
+  EXPECT_FALSE(registry.Deregister("s1", "127.0.0.1:9999"));  // not its address
+  EXPECT_TRUE(registry.Deregister("s1", "127.0.0.1:9001"));
+  EXPECT_EQ(load(c.deregistered), 1u);
+  EXPECT_EQ(load(c.dropped), 1u);
+}
+
 TEST(Registry, ListenerSeesEverySnapshotInOrder) {
   Registry registry("rendezvous", 1);
   std::vector<size_t> sizes;
