@@ -1,20 +1,32 @@
 #include "log_file.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace logscribe {
 
-Status LogFile::Open() {
+Status LogFile::Open(bool after_rotation) {
   if (open_) return Status::Ok();
   if (root_ == nullptr) {
     open_ = true;
     size_ = 0;
     return Status::Ok();
   }
-  if (Status s = root_->OpenForAppend(key_, &fd_, &size_); !s.ok()) return s;
+  if (Status s = root_->OpenForAppend(key_, &fd_, &size_, after_rotation); !s.ok()) return s;
   open_ = true;
+  born_ = std::chrono::system_clock::now();
+  struct statx stx;
+  if (size_ > 0 && ::statx(fd_, "", AT_EMPTY_PATH, STATX_BTIME, &stx) == 0 &&
+      (stx.stx_mask & STATX_BTIME) != 0) {
+    const auto btime = std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::seconds(stx.stx_btime.tv_sec) + std::chrono::nanoseconds(stx.stx_btime.tv_nsec)));
+    born_ = std::min(born_, btime);
+  }
   return Status::Ok();
 }
 
@@ -32,7 +44,7 @@ Status LogFile::Rotate(std::chrono::system_clock::time_point now) {
   std::string rotated;
   if (Status s = root_->Rotate(key_, now, &rotated); !s.ok()) return s;
   Close();
-  return Open();
+  return Open(/*after_rotation=*/true);
 }
 
 void LogFile::TruncateTo(uint64_t size) {

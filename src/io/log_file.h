@@ -26,7 +26,8 @@ class LogFile {
   LogFile(const LogFile&) = delete;
   LogFile& operator=(const LogFile&) = delete;
 
-  Status Open();
+  // after_rotation: see LogRoot::OpenForAppend.
+  Status Open(bool after_rotation = false);
   void Close();
   bool is_open() const { return open_; }
 
@@ -40,11 +41,20 @@ class LogFile {
   const std::string& key() const { return key_; }
   int fd() const { return fd_; }
   uint64_t size() const { return size_; }
-  void AddSize(uint64_t n) { size_ += n; }
+  void AddSize(uint64_t n) {
+    if (size_ == 0 && n > 0) born_ = std::chrono::system_clock::now();
+    size_ += n;
+  }
+  // When the file's content began, for -rotate-every: its first append, or
+  // for a non-empty file found at Open() its birth time (statx btime; the
+  // time of the Open where the filesystem does not record one). Meaningful
+  // only while size() > 0.
+  std::chrono::system_clock::time_point born() const { return born_; }
 
   // --- state of one writer round, owned by WriterThread ----------------------
   struct Segment {
     bool rotate_before = false;     // rotate the file before this append
+    bool by_time = false;           // because of -rotate-every, not -size
     std::vector<struct iovec> iov;  // at most kMaxIov entries
     uint64_t bytes = 0;
   };
@@ -64,6 +74,7 @@ class LogFile {
   int fd_ = -1;
   bool open_ = false;
   uint64_t size_ = 0;
+  std::chrono::system_clock::time_point born_{};
 };
 
 }  // namespace logscribe

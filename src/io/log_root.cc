@@ -1,5 +1,6 @@
 #include "log_root.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <stdio.h>
@@ -11,8 +12,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 #include "file_key.h"
+#include "rotated_name.h"
 
 namespace logscribe {
 namespace {
@@ -187,7 +190,82 @@ Status LogRoot::OpenDir(std::string_view dir, bool create, int* dirfd) const {
   return Status::Ok();
 }
 
-Status LogRoot::OpenForAppend(std::string_view key, int* fd_out, uint64_t* size) const {
+Status LogRoot::OpenDirForReading(std::string_view dir, int* fd_out) const {
+  int dirfd;
+  if (Status s = OpenDir(dir, /*create=*/false, &dirfd); !s.ok()) return s;
+  // OpenDir may give an O_PATH descriptor, which can be neither listed nor fsynced.
+  const int fd = ::openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  const int err = errno;
+  ::close(dirfd);
+  if (fd < 0) return Status::FromErrno(err, "cannot open directory " + std::string(dir));
+  *fd_out = fd;
+  return Status::Ok();
+}
+
+bool LogRoot::TakeFileSlot() const {
+  if (max_files_ == 0) {
+    files_.fetch_add(1, std::memory_order_relaxed);
+    return true;
+  }
+  uint64_t n = files_.load(std::memory_order_relaxed);
+  do {
+    if (n >= max_files_) return false;
+  } while (!files_.compare_exchange_weak(n, n + 1, std::memory_order_relaxed));
+  return true;
+}
+
+void LogRoot::ReleaseFileSlot() const { files_.fetch_sub(1, std::memory_order_relaxed); }
+
+Status LogRoot::TooManyFiles(const std::string& rel) const {
+  return Status::ResourceExhausted("the log root holds " + std::to_string(max_files_) +
+                                   " log files (-max-files); not creating " + rel);
+}
+
+Status LogRoot::CountLogFiles(uint64_t* count, const std::function<void(uint64_t)>& progress) const {
+  *count = 0;
+  auto next_report = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  uint64_t entries = 0;
+  // Depth-first over directory descriptors; never follows a symlink.
+  std::vector<int> stack;
+  const int top = ::openat(root_fd_, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (top < 0) return Status::FromErrno(errno, "cannot read " + path_);
+  stack.push_back(top);
+  while (!stack.empty()) {
+    const int dfd = stack.back();
+    stack.pop_back();
+    DIR* dir = ::fdopendir(dfd);
+    if (dir == nullptr) {
+      ::close(dfd);
+      continue;
+    }
+    while (const struct dirent* e = ::readdir(dir)) {
+      const std::string_view name = e->d_name;
+      if (name == "." || name == "..") continue;
+      if ((++entries & 4095) == 0 && progress && std::chrono::steady_clock::now() >= next_report) {
+        progress(*count);
+        next_report = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+      }
+      unsigned char type = e->d_type;
+      if (type == DT_UNKNOWN) {
+        struct stat st;
+        if (::fstatat(::dirfd(dir), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+        type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
+      }
+      if (type == DT_DIR) {
+        const int sub = ::openat(::dirfd(dir), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (sub >= 0) stack.push_back(sub);
+        continue;
+      }
+      if (type != DT_REG || name.size() <= 4 || name.substr(name.size() - 4) != ".log") continue;
+      RotatedNameParts parts;
+      if (!ParseRotatedName(name, &parts)) ++*count;
+    }
+    ::closedir(dir);
+  }
+  return Status::Ok();
+}
+
+Status LogRoot::OpenForAppend(std::string_view key, int* fd_out, uint64_t* size, bool after_rotation) const {
   const std::string rel = std::string(key) + ".log";
   // O_NONBLOCK so a FIFO planted here fails (ENXIO) or opens at once instead of
   // waiting for a reader; cleared below once the file is known to be regular.
@@ -195,17 +273,30 @@ Status LogRoot::OpenForAppend(std::string_view key, int* fd_out, uint64_t* size)
   constexpr int kFlags = O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK;
   int fd = -1;
   bool created = false;
+  bool slot = false;  // a -max-files slot is held for the file about to be created
+  auto take_slot = [&] {
+    if (!slot && !after_rotation) {
+      if (!TakeFileSlot()) return false;
+      slot = true;
+    }
+    return true;
+  };
   if (has_openat2_) {
     long r = Openat2(root_fd_, rel.c_str(), kFlags, 0, kResolve);
     if (r < 0 && errno == ENOENT) {
       // The file or a directory is missing: make the directories, then create
       // the file exclusively so its mode can be set exactly once.
+      if (!take_slot()) return TooManyFiles(rel);
       int dirfd;
-      if (Status s = OpenDir(KeyDir(key), /*create=*/true, &dirfd); !s.ok()) return s;
+      if (Status s = OpenDir(KeyDir(key), /*create=*/true, &dirfd); !s.ok()) {
+        if (slot) ReleaseFileSlot();
+        return s;
+      }
       ::close(dirfd);
       r = Openat2(root_fd_, rel.c_str(), kFlags | O_CREAT | O_EXCL, file_mode_, kResolve);
       if (r >= 0) created = true;
       else if (errno == EEXIST) r = Openat2(root_fd_, rel.c_str(), kFlags, 0, kResolve);
+      if (slot && !created) ReleaseFileSlot();
     }
     if (r < 0) {
       if (errno == EXDEV || errno == ELOOP) {
@@ -215,15 +306,29 @@ Status LogRoot::OpenForAppend(std::string_view key, int* fd_out, uint64_t* size)
     }
     fd = static_cast<int>(r);
   } else {
+    // Directories are made only for a file that may be created.
     int dirfd;
-    if (Status s = OpenDir(KeyDir(key), /*create=*/true, &dirfd); !s.ok()) return s;
+    Status s = OpenDir(KeyDir(key), /*create=*/false, &dirfd);
+    if (!s.ok() && s.code() == StatusCode::kUnavailable) {  // ENOENT: a directory is missing
+      if (!take_slot()) return TooManyFiles(rel);
+      s = OpenDir(KeyDir(key), /*create=*/true, &dirfd);
+    }
+    if (!s.ok()) {
+      if (slot) ReleaseFileSlot();
+      return s;
+    }
     const std::string name = std::string(KeyFilename(key)) + ".log";
     fd = ::openat(dirfd, name.c_str(), kFlags);
     if (fd < 0 && errno == ENOENT) {
+      if (!take_slot()) {
+        ::close(dirfd);
+        return TooManyFiles(rel);
+      }
       fd = ::openat(dirfd, name.c_str(), kFlags | O_CREAT | O_EXCL, file_mode_);
       if (fd >= 0) created = true;
       else if (errno == EEXIST) fd = ::openat(dirfd, name.c_str(), kFlags);
     }
+    if (slot && !created) ReleaseFileSlot();
     const int err = errno;
     ::close(dirfd);
     if (fd < 0) {

@@ -13,8 +13,10 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -34,13 +36,37 @@ class LogRoot {
   LogRoot& operator=(const LogRoot&) = delete;
 
   // Opens <root>/<key>.log for appending, creating it and its directories when
-  // needed. *size is the file's current length.
-  Status OpenForAppend(std::string_view key, int* fd, uint64_t* size) const;
+  // needed. *size is the file's current length. `after_rotation`: the file
+  // is created again in place of the one just rotated, which -max-files
+  // counted already.
+  Status OpenForAppend(std::string_view key, int* fd, uint64_t* size, bool after_rotation = false) const;
 
   // Renames <root>/<key>.log to RotatedName(filename, now, n) with the first
   // n >= 0 whose name is free; never replaces an existing file.
   Status Rotate(std::string_view key, std::chrono::system_clock::time_point now,
                 std::string* rotated_name) const;
+
+  // Opens the existing directory `dir` (a key's directory part; empty for the
+  // root) for reading its entries and fsyncing it. Never creates anything.
+  Status OpenDirForReading(std::string_view dir, int* fd) const;
+
+  // -max-files: once the root holds `max` log files (0: no limit),
+  // OpenForAppend creates no new one (RESOURCE_EXHAUSTED) and no directory for
+  // it; files that exist are opened as always. The count starts at `existing`
+  // (CountLogFiles at start-up) and grows with every file created; rotation
+  // leaves it as it is. Files deleted behind the scribe's back are noticed at
+  // the next start. Call before any writer runs.
+  void LimitFiles(uint64_t max, uint64_t existing) {
+    max_files_ = max;
+    files_.store(existing, std::memory_order_relaxed);
+  }
+  uint64_t files() const { return files_.load(std::memory_order_relaxed); }
+  uint64_t max_files() const { return max_files_; }
+
+  // Counts the log files under the root: regular files named "*.log" that
+  // are not rotated copies, without following symlinks. `progress` is called
+  // about once a second with the count so far while the walk is long.
+  Status CountLogFiles(uint64_t* count, const std::function<void(uint64_t)>& progress) const;
 
   const std::string& path() const { return path_; }
   bool uses_openat2() const { return has_openat2_; }
@@ -57,6 +83,13 @@ class LogRoot {
   const mode_t dir_mode_;
   const mode_t file_mode_;
   const bool has_openat2_;
+  uint64_t max_files_ = 0;                   // constant once writers run
+  mutable std::atomic<uint64_t> files_{0};   // log files, for -max-files
+  // Counts a file about to be created against -max-files: false at the
+  // limit. ReleaseFileSlot() when it was not created after all.
+  bool TakeFileSlot() const;
+  void ReleaseFileSlot() const;
+  Status TooManyFiles(const std::string& rel) const;
 };
 
 // "<filename>-<UTC YYYYMMDDTHHMMSS.mmm>Z.log", with "_<nnn>" (at least three

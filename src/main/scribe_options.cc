@@ -30,6 +30,17 @@ std::string SizeInto(std::string_view text, uint64_t* out, bool allow_unlimited)
   return "";
 }
 
+// A flag parser that stores a duration (ParseDuration's syntax) in *out.
+auto DurationInto(std::chrono::nanoseconds* out) {
+  return [out](std::string_view text) -> std::string {
+    std::string error;
+    auto d = ParseDuration(text, &error);
+    if (!d) return error;
+    *out = *d;
+    return "";
+  };
+}
+
 Status CheckMediatorFlags(const ScribeOptions& o, const FlagSet& flags) {
   if (o.mediator.empty()) {
     for (const char* flag : {"id", "advertise", "register-timeout"}) {
@@ -68,12 +79,27 @@ const char* AckModeName(AckMode mode) {
 int ParseScribeOptions(int argc, const char* const* argv, ScribeOptions* o) {
   FlagSet flags("logscribe");
   int64_t port = o->port, cq = o->cq_threads, writers = o->writer_threads,
-          open_files = o->max_open_files, inflight = o->stream_inflight;
+          open_files = o->max_open_files, inflight = o->stream_inflight,
+          max_files = static_cast<int64_t>(o->max_files);
   flags.AddInt("port", &port, "port for server to listen to requests; 0 picks a free one (default 8080)");
   flags.AddString("bind", &o->bind, "address to listen on (default \"0.0.0.0\")");
   flags.AddString("path", &o->path, "path for logs to be persisted (default \"./logs\")");
   flags.AddCustom("size", [&](std::string_view v) { return SizeInto(v, &o->rotate_bytes, true); },
                   "max size for individual files, -1B for infinite size (default \"1MB\")");
+  flags.AddCustom("rotate-every", DurationInto(&o->rotate_every),
+                  "also rotate a file once its first line is this old (1h, 24h); 0 never (default \"0\")");
+  int64_t max_backups = o->max_backups, compress_level = o->compress_level;
+  flags.AddInt("max-backups", &max_backups,
+               "rotated files kept per log, the newest; older ones are deleted; 0 keeps all (default 0)");
+  flags.AddCustom("compress", [&](std::string_view v) -> std::string {
+        if (v == "none") o->compress = Codec::kNone;
+        else if (v == "zstd") o->compress = Codec::kZstd;
+        else if (v == "gzip" || v == "gz") o->compress = Codec::kGzip;
+        else return "wants none, zstd or gzip, not '" + std::string(v) + "'";
+        return "";
+      }, "compress rotated files in the background: none, zstd (.log.zst) or gzip (.log.gz) (default \"none\")");
+  flags.AddInt("compress-level", &compress_level,
+               "compression level: zstd 1-19, gzip 1-9; 0 picks zstd 3, gzip 6 (default 0)");
   flags.AddBool("console", &o->console, "dumps log lines to console (default false)");
   flags.AddInt("cq-threads", &cq, "gRPC completion-queue threads (default 2)");
   flags.AddInt("writer-threads", &writers, "file writer threads (default 1)");
@@ -82,6 +108,9 @@ int ParseScribeOptions(int argc, const char* const* argv, ScribeOptions* o) {
   flags.AddCustom("batch-bytes", [&](std::string_view v) { return SizeInto(v, &o->batch_bytes, false); },
                   "most bytes in one append to one file (default \"1MiB\")");
   flags.AddInt("max-open-files", &open_files, "log files kept open at once, least recently used closed first; capped by the descriptor limit (default 16384)");
+  flags.AddInt("max-files", &max_files,
+               "log files the root may hold; at the limit new files are refused (RESOURCE_EXHAUSTED) and "
+               "existing ones still written; counted at start-up; 0 no limit (default 0)");
   flags.AddCustom("max-line-bytes", [&](std::string_view v) { return SizeInto(v, &o->max_line_bytes, false); },
                   "longest line accepted; longer is INVALID_ARGUMENT (default \"1MiB\")");
   flags.AddCustom("max-message-bytes", [&](std::string_view v) { return SizeInto(v, &o->max_message_bytes, false); },
@@ -150,13 +179,10 @@ int ParseScribeOptions(int argc, const char* const* argv, ScribeOptions* o) {
   flags.AddBool("pprof", &o->pprof, "serve /metrics (Prometheus) and /healthz over HTTP on -pport (default false)");
   flags.AddInt("pport", &pport, "port of the -pprof endpoint; 0 picks a free one (default 1111)");
   flags.AddString("pprof-bind", &o->pprof_bind, "address of the -pprof endpoint (default \"127.0.0.1\")");
-  flags.AddCustom("test-write-delay", [&](std::string_view v) -> std::string {
-        std::string error;
-        auto d = ParseDuration(v, &error);
-        if (!d) return error;
-        o->test_write_delay = *d;
-        return "";
-      }, "testing only: sleep this long before each writer round (default \"0s\")");
+  flags.AddCustom("test-write-delay", DurationInto(&o->test_write_delay),
+                  "testing only: sleep this long before each writer round (default \"0s\")");
+  flags.AddCustom("test-compress-delay", DurationInto(&o->test_compress_delay),
+                  "testing only: sleep this long after each compressed block (default \"0s\")");
 
   std::string error;
   if (!flags.Parse(argc, argv, &error)) {
@@ -181,10 +207,27 @@ int ParseScribeOptions(int argc, const char* const* argv, ScribeOptions* o) {
   if (cq < 1 || cq > 64) return fail("-cq-threads must be between 1 and 64");
   if (writers < 1 || writers > 64) return fail("-writer-threads must be between 1 and 64");
   if (open_files < 1 || open_files > 1000000) return fail("-max-open-files must be between 1 and 1000000");
+  if (max_files < 0) return fail("-max-files must be 0 (no limit) or more");
   if (inflight < 1 || inflight > 100000) return fail("-stream-inflight must be between 1 and 100000");
   if (o->max_message_bytes > (1u << 31) - 1) return fail("-max-message-bytes must be below 2GiB");
   if (o->max_line_bytes > UINT32_MAX / 2) return fail("-max-line-bytes must be below 2GiB");
   if (o->path.empty()) return fail("-path must not be empty");
+  if (o->rotate_every.count() != 0 && o->rotate_every < std::chrono::milliseconds(100)) {
+    return fail("-rotate-every must be 0 (never) or at least 100ms");
+  }
+  if (max_backups < 0 || max_backups > 1000000) return fail("-max-backups must be between 0 and 1000000");
+  if (flags.WasSet("compress-level")) {
+    const int most = o->compress == Codec::kZstd ? kMaxZstdLevel : kMaxGzipLevel;
+    if (o->compress == Codec::kNone) return fail("-compress-level needs -compress");
+    if (compress_level != 0 && (compress_level < 1 || compress_level > most)) {
+      return fail(std::string("-compress-level must be between 1 and ") + std::to_string(most) + " for " +
+                  CodecName(o->compress));
+    }
+  }
+  if (o->null_sink && (o->compress != Codec::kNone || max_backups > 0)) {
+    return fail(std::string("-") + (o->compress != Codec::kNone ? "compress" : "max-backups") +
+                " needs -sink file");
+  }
   TlsMode tls_mode;
   if (Status s = ServerTlsMode(o->security, &tls_mode); !s.ok()) return fail(s.message());
   if (Status s = CheckMediatorFlags(*o, flags); !s.ok()) return fail(s.message());
@@ -193,7 +236,10 @@ int ParseScribeOptions(int argc, const char* const* argv, ScribeOptions* o) {
   o->cq_threads = static_cast<int>(cq);
   o->writer_threads = static_cast<int>(writers);
   o->max_open_files = static_cast<int>(open_files);
+  o->max_files = static_cast<uint64_t>(max_files);
   o->stream_inflight = static_cast<int>(inflight);
+  o->max_backups = static_cast<int>(max_backups);
+  o->compress_level = static_cast<int>(compress_level);
   return -1;
 }
 

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 
+#include "codec.h"
 #include "credentials.h"
 #include "file_sink.h"
 #include "scribe_server.h"
@@ -25,6 +26,15 @@ struct ScribeOptions {
   std::string path = "./logs";
   // Rotate a file before a line would take it past this. Default: 1MB (-size; -1B never).
   uint64_t rotate_bytes = 1000 * 1000;
+  // Rotate a non-empty file once its content is this old; 0: never.
+  // Default: 0 (-rotate-every).
+  std::chrono::nanoseconds rotate_every{0};
+  // Rotated files kept per log, the newest; 0 keeps all. Default: 0 (-max-backups).
+  int max_backups = 0;
+  // Compression of rotated files, in the background. Default: none (-compress none|zstd|gzip).
+  Codec compress = Codec::kNone;
+  // Its level; 0: zstd 3, gzip 6. Default: 0 (-compress-level).
+  int compress_level = 0;
   // Echo each line to stdout. Default: false (-console).
   bool console = false;
   // CQ threads. Default: 2 (-cq-threads).
@@ -38,6 +48,9 @@ struct ScribeOptions {
   // Open log files across writers. Default: 16384 (-max-open-files), lowered
   // at start-up to what the descriptor limit allows.
   int max_open_files = 16384;
+  // Log files the root may hold before no new one is created (existing ones
+  // are still written); 0: no limit. Counted at start-up. Default: 0 (-max-files).
+  uint64_t max_files = 0;
   // Longest line accepted. Default: 1MiB (-max-line-bytes).
   uint64_t max_line_bytes = 1 << 20;
   // Largest request message. Default: 64MiB (-max-message-bytes).
@@ -80,6 +93,8 @@ struct ScribeOptions {
   std::string pprof_bind = "127.0.0.1";
   // Test hook: delay before each writer round. Default: 0 (-test-write-delay).
   std::chrono::nanoseconds test_write_delay{0};
+  // Test hook: delay after each compressed block. Default: 0 (-test-compress-delay).
+  std::chrono::nanoseconds test_compress_delay{0};
 };
 
 // Parses argv into *options. Returns -1 to go on, or the exit code to leave

@@ -18,9 +18,16 @@
 
 namespace logscribe {
 
+// LogScribe with LogStream on raw bytes: the stream handler parses each batch
+// itself, so a batch that does not parse (path or filename not UTF-8) ends the
+// stream with INVALID_ARGUMENT rather than looking like the client's
+// half-close (gRPC reports a message it cannot parse as the end of reads).
+using LogScribeService =
+    logscribe::v1::LogScribe::WithRawMethod_LogStream<logscribe::v1::LogScribe::AsyncService>;
+
 // Constant after the server starts, shared by every CQ thread.
 struct ServerShared {
-  logscribe::v1::LogScribe::AsyncService* log_service = nullptr;
+  LogScribeService* log_service = nullptr;
   logscribe::v1::Pinger::AsyncService* pinger = nullptr;
   Sink* sink = nullptr;
   RpcCounters* counters = nullptr;

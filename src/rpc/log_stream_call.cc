@@ -33,12 +33,24 @@ void LogStreamCall::StartRead() {
   const size_t waiting = static_cast<size_t>(inflight_) + acks_.size();
   if (reading_ || read_done_ || waiting >= static_cast<size_t>(ctx_->shared->max_stream_inflight)) return;
   reading_ = true;
-  stream_.Read(&batch_, &read_tag_);
+  stream_.Read(&in_, &read_tag_);
 }
 
 void LogStreamCall::OnRead(bool ok) {
   reading_ = false;
-  if (!ok) {  // half-close, cancellation, or a message gRPC could not parse
+  if (!ok) {  // half-close, cancellation, or a message over the size limit
+    read_done_ = true;
+    MaybeFinish();
+    MaybeFree();
+    return;
+  }
+  if (!grpc::SerializationTraits<logscribe::v1::LogBatch>::Deserialize(&in_, &batch_).ok()) {
+    // Nothing after it can be trusted to be framed as the client meant: stop
+    // reading; the earlier batches still get their acks, then the status.
+    ctx_->shared->counters->calls_failed.fetch_add(1, std::memory_order_relaxed);
+    end_ = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "a batch could not be parsed as logscribe.v1.LogBatch (path and filename must be "
+                        "valid UTF-8); it and every later batch on this stream were not written");
     read_done_ = true;
     MaybeFinish();
     MaybeFree();
@@ -103,7 +115,13 @@ void LogStreamCall::MaybeWrite() {
   writing_ = true;
   ack_out_.Swap(&acks_.front());
   acks_.pop_front();
-  stream_.Write(ack_out_, &write_tag_);
+  bool own_buffer = false;
+  out_.Clear();  // the serialiser wants an empty buffer; the last write is done with it
+  if (!grpc::SerializationTraits<logscribe::v1::LogAck>::Serialize(ack_out_, &out_, &own_buffer).ok()) {
+    writing_ = false;  // cannot happen for a LogAck; drop it rather than crash
+    return;
+  }
+  stream_.Write(out_, &write_tag_);
 }
 
 void LogStreamCall::OnWrite(bool ok) {
@@ -121,7 +139,7 @@ void LogStreamCall::OnWrite(bool ok) {
 void LogStreamCall::MaybeFinish() {
   if (finishing_ || !read_done_ || reading_ || writing_ || inflight_ > 0 || !acks_.empty()) return;
   finishing_ = true;
-  stream_.Finish(grpc::Status::OK, &finish_tag_);
+  stream_.Finish(end_, &finish_tag_);
 }
 
 void LogStreamCall::OnFinish(bool /*ok*/) {

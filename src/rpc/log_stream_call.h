@@ -68,14 +68,18 @@ class LogStreamCall final {
 
   CqContext* const ctx_;
   grpc::ServerContext server_ctx_;
-  grpc::ServerAsyncReaderWriter<logscribe::v1::LogAck, logscribe::v1::LogBatch> stream_{&server_ctx_};
+  // Raw bytes both ways (LogScribeService): batches are parsed in OnRead.
+  grpc::ServerAsyncReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer> stream_{&server_ctx_};
   MemberTag<LogStreamCall> request_tag_{this, &LogStreamCall::OnRequest};
   MemberTag<LogStreamCall> read_tag_{this, &LogStreamCall::OnRead};
   MemberTag<LogStreamCall> write_tag_{this, &LogStreamCall::OnWrite};
   MemberTag<LogStreamCall> finish_tag_{this, &LogStreamCall::OnFinish};
 
-  logscribe::v1::LogBatch batch_;    // the batch being read
+  grpc::ByteBuffer in_;              // the batch being read, as received
+  logscribe::v1::LogBatch batch_;    // ... and parsed
   logscribe::v1::LogAck ack_out_;    // the ack being written
+  grpc::ByteBuffer out_;             // ... serialised
+  grpc::Status end_ = grpc::Status::OK;  // what Finish reports
   std::deque<logscribe::v1::LogAck> acks_;  // acks waiting for the write slot
   int inflight_ = 0;                 // batches submitted, not yet acked
   bool reading_ = false;             // a Read is outstanding

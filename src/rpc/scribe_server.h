@@ -68,7 +68,7 @@ class ScribeServer {
   int port_ = 0;
   RpcCounters counters_;
   ServerShared shared_;
-  logscribe::v1::LogScribe::AsyncService log_service_;
+  LogScribeService log_service_;
   logscribe::v1::Pinger::AsyncService pinger_;
   std::unique_ptr<grpc::Server> server_;
   std::vector<std::unique_ptr<CqContext>> contexts_;

@@ -18,6 +18,12 @@ std::string ListenAddress(const std::string& bind, int port) {
 void ConfigureBuilder(grpc::ServerBuilder* builder, int max_message_bytes) {
   builder->AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder->SetMaxReceiveMessageSize(max_message_bytes);
+  // A connection that has not finished its HTTP/2 (or TLS) handshake within
+  // 10 s is closed (gRPC's default is 120 s): silent or half-spoken sockets
+  // would otherwise hold descriptors the log files need. A connection with
+  // no call for 5 minutes gets a GOAWAY; clients reconnect on their next call.
+  builder->AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS, kHandshakeTimeoutMs);
+  builder->AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, kMaxConnectionIdleMs);
 }
 
 Status BuildAndStart(grpc::ServerBuilder* builder, const std::string& address, const int* bound_port,

@@ -22,8 +22,12 @@ namespace logscribe {
 // "bind:port", with an IPv6 bind in brackets.
 std::string ListenAddress(const std::string& bind, int port);
 
+// Connection limits every server sets (see ConfigureBuilder).
+inline constexpr int kHandshakeTimeoutMs = 10 * 1000;
+inline constexpr int kMaxConnectionIdleMs = 5 * 60 * 1000;
+
 // No SO_REUSEPORT (a second server on a busy port must fail, not share its
-// connections), and the largest request message.
+// connections), the largest request message, and the connection limits above.
 void ConfigureBuilder(grpc::ServerBuilder* builder, int max_message_bytes);
 
 // builder->BuildAndStart(). When it bound nothing (`*bound_port` is still 0),

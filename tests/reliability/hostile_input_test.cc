@@ -1,6 +1,7 @@
 // Hostile input against the real scribe: messages over the size limit,
 // invalid UTF-8 in path/filename (unary, batch and inside a LogStream), a
-// million-line batch, 100,000 distinct paths from one client, idle and
+// million-line batch, 100,000 distinct paths from one client (and -max-files
+// bounding them), idle and
 // half-spoken connections, and a stream client that never reads its acks.
 // Each case checks what the client sees, that nothing refused is written, that
 // service goes on for everyone else, and how memory behaves.
@@ -11,9 +12,11 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <fstream>
 #include <thread>
 
 #include "logscribe.grpc.pb.h"
@@ -127,10 +130,10 @@ TEST_F(HostileInputTest, InvalidUtf8IsRefusedByGrpcAndNothingIsWritten) {
   EXPECT_TRUE(Log("", "after", "service goes on").ok());
 }
 
-// A LogStream batch gRPC cannot parse ends the stream: the batches before it
-// are acknowledged, it and every later batch get no ack, and the client sees
-// the stream end (its unacknowledged batches failed). Nothing of the bad batch
-// is written; the scribe serves other calls on.
+// A LogStream batch that cannot be parsed ends the stream: the batches before
+// it are acknowledged, it and every later batch get no ack, and the stream
+// ends INVALID_ARGUMENT saying why. Nothing of the bad batch is written; the
+// scribe serves other calls on.
 TEST_F(HostileInputTest, InvalidUtf8InAStreamEndsThatStreamWithoutAcks) {
   StartScribe();
   grpc::ClientContext ctx;
@@ -157,6 +160,8 @@ TEST_F(HostileInputTest, InvalidUtf8InAStreamEndsThatStreamWithoutAcks) {
   const grpc::Status end = stream->Finish();
   EXPECT_EQ(acked_after, std::vector<uint64_t>{}) << "batches after a bad one were acknowledged";
   EXPECT_EQ(File("s.log"), "before\n");
+  EXPECT_EQ(end.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << end.error_message();
+  EXPECT_NE(end.error_message().find("valid UTF-8"), std::string::npos) << end.error_message();
   std::printf("stream with an unparsable batch ended with %d (%s); later batches unacknowledged\n",
               end.error_code(), end.error_message().c_str());
   EXPECT_TRUE(Log("", "after", "service goes on").ok());
@@ -231,6 +236,47 @@ TEST_F(HostileInputTest, HundredThousandDistinctPathsKeepMemoryFlat) {
               mount.ok() ? " (tmpfs root)" : "", secs, rss_first / 1048576.0, rss_last / 1048576.0, fds);
   EXPECT_EQ(scribe_->Stop(), 0) << scribe_->output();
   scribe_.reset();  // before the tmpfs goes
+}
+
+// -max-files bounds what those paths cost on disk: at the limit a new file
+// (and its directories) is refused with RESOURCE_EXHAUSTED, files that exist
+// go on being written, and rotated copies do not count.
+TEST_F(HostileInputTest, MaxFilesRefusesNewFilesAndKeepsWritingOldOnes) {
+  // Already there: 3 log files (one in a subdirectory) and 2 rotated copies.
+  ASSERT_EQ(::mkdir((root_.path() + "/old").c_str(), 0750), 0);
+  for (const char* rel : {"a.log", "b.log", "old/c.log", "a-20260101T000000.000Z.log",
+                          "a-20260101T000001.000Z.log.zst"}) {
+    std::ofstream(root_.path() + "/" + rel) << "kept\n";
+  }
+  StartScribe({"-max-files", "5", "-size", "200B"});
+  EXPECT_NE(scribe_->output().find("3 log files, at most 5 (-max-files)"), std::string::npos)
+      << scribe_->output();
+  EXPECT_TRUE(Log("new", "d", "first new").ok());
+  EXPECT_TRUE(Log("", "e", "second new").ok());
+  const grpc::Status refused = Log("newer/deep", "f", "one too many");
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << refused.error_message();
+  EXPECT_NE(refused.error_message().find("-max-files"), std::string::npos) << refused.error_message();
+  struct stat st;
+  EXPECT_NE(::stat((root_.path() + "/newer").c_str(), &st), 0) << "a directory was made for a refused file";
+  // Existing files, old and new, are still written, also across rotations
+  // (-size 200B: every few lines), which do not change the count.
+  for (int i = 0; i < 40; ++i) {
+    for (const auto& [path, name] : std::vector<std::pair<std::string, std::string>>{
+             {"", "a"}, {"old", "c"}, {"new", "d"}}) {
+      const grpc::Status s = Log(path, name, "line " + std::to_string(i) + " of " + name);
+      ASSERT_TRUE(s.ok()) << path << "/" << name << ": " << s.error_message();
+    }
+  }
+  EXPECT_EQ(Log("newer/deep", "f", "still too many").error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(::stat((root_.path() + "/newer").c_str(), &st), -1);
+  // A restart counts again from the disk: still 5.
+  ASSERT_EQ(scribe_->Stop(), 0) << scribe_->output();
+  scribe_.reset();
+  StartScribe({"-max-files", "6"});
+  EXPECT_NE(scribe_->output().find("5 log files, at most 6 (-max-files)"), std::string::npos)
+      << scribe_->output();
+  EXPECT_TRUE(Log("newer/deep", "f", "room for one").ok());
+  EXPECT_EQ(Log("", "g", "and no more").error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
 }
 
 // --- idle and half-spoken connections ---------------------------------------
