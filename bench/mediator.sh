@@ -3,7 +3,7 @@
 # beside the same load straight to one scribe. Every process runs on this
 # machine on free loopback ports; 100-byte lines over 16 files.
 #
-#   bench/mediator.sh             DURATION=5s per run
+#   bench/mediator.sh             DURATION=5s per run; MEDIATOR_FLAGS="-cq-threads 1" adds flags to the mediator
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR="${BUILD_DIR:-build}"
@@ -49,7 +49,8 @@ row() {  # row <label> <target> <loadgen flags>
 
 # cluster <scribes>: a mediator and that many scribes registered with it; sets MED.
 cluster() {
-  start mediator "$MEDIATOR" -ping-interval 1s
+  # shellcheck disable=SC2086
+  start mediator "$MEDIATOR" -ping-interval 1s ${MEDIATOR_FLAGS:-}
   MED="127.0.0.1:$PORT"
   for i in $(seq "$1"); do
     start "scribe$i" "$SCRIBE" -path "$WORK/root$i" -mediator "$MED" -id "scribe-$i" -ping-interval 1s
