@@ -28,88 +28,13 @@ if [[ $# -ne 4 ]]; then
 fi
 SCRIBE=$1 MEDIATOR=$2 CTL=$3 LOADGEN=$4
 
-skip() { echo "SKIP: $*"; exit 77; }
-[[ $(id -u) -eq 0 ]] || skip "needs root to create network namespaces"
-command -v ip >/dev/null || skip "needs ip (iproute2)"
-command -v jq >/dev/null || skip "needs jq to read the loadgen reports"
-command -v timeout >/dev/null || skip "needs timeout (coreutils)"
-
-MED_NS=lcmed-$$ S1_NS=lcs1-$$ S2_NS=lcs2-$$
-VM1=cm1-$$ VS1=cs1-$$ VM2=cm2-$$ VS2=cs2-$$
-SCRIBE_PORT=18081  # each scribe has a fresh namespace to itself: always free
+NS_PREFIX=lc VETH_PREFIX=c SUBNET=10.232 WORK_NAME=cluster_netns
+# shellcheck source=../netns_cluster.sh
+source "$(dirname "$0")/../netns_cluster.sh"
 PING=200ms MISSES=2
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/cluster_netns.XXXXXX")
-CREATED_NS=()
-PIDS=()
-FAILED=1
-
-log() { echo "[$(date +%T.%3N)] $*"; }
-now_ms() { date +%s%3N; }
-
-cleanup() {
-  local rc=$?
-  set +e
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-  for _ in $(seq 50); do
-    local alive=0
-    for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-    [[ $alive -eq 0 ]] && break
-    sleep 0.1
-  done
-  for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
-  for ns in "${CREATED_NS[@]}"; do
-    # Anything still inside one of our namespaces was started by this test.
-    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
-  done
-  for pair in "$MED_NS:$VM1" "$MED_NS:$VM2"; do
-    ip -n "${pair%%:*}" link del "${pair##*:}" 2>/dev/null
-  done
-  for ns in "${CREATED_NS[@]}"; do ip netns del "$ns" 2>/dev/null; done
-  for dev in "$VM1" "$VS1" "$VM2" "$VS2"; do ip link del "$dev" 2>/dev/null; done
-  if [[ $FAILED -ne 0 && $rc -ne 77 ]]; then
-    for f in "$WORK"/*.log "$WORK"/*.json; do
-      [[ -f $f ]] || continue
-      echo "----- $(basename "$f") (last 40 lines)"
-      tail -n 40 "$f"
-    done
-  fi
-  rm -rf "$WORK"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-# wait_for SECONDS CMD...: runs CMD every 0.1 s until it succeeds or time is up.
-wait_for() {
-  local deadline=$((SECONDS + $1)); shift
-  until "$@"; do
-    [[ $SECONDS -lt $deadline ]] || return 1
-    sleep 0.1
-  done
-}
 
 # ---- namespaces and links
-for ns in "$MED_NS" "$S1_NS" "$S2_NS"; do
-  ip netns add "$ns" 2>"$WORK/netns.err" || skip "ip netns add $ns failed: $(cat "$WORK/netns.err")"
-  CREATED_NS+=("$ns")
-  ip -n "$ns" link set lo up
-done
-# Both ends are created directly inside their namespaces; the root namespace
-# never holds them.
-ip link add "$VM1" netns "$MED_NS" type veth peer name "$VS1" netns "$S1_NS"
-ip link add "$VM2" netns "$MED_NS" type veth peer name "$VS2" netns "$S2_NS"
-ip -n "$MED_NS" addr add 10.232.1.1/24 dev "$VM1"
-ip -n "$MED_NS" addr add 10.232.2.1/24 dev "$VM2"
-ip -n "$S1_NS" addr add 10.232.1.2/24 dev "$VS1"
-ip -n "$S2_NS" addr add 10.232.2.2/24 dev "$VS2"
-ip -n "$MED_NS" link set "$VM1" up
-ip -n "$MED_NS" link set "$VM2" up
-ip -n "$S1_NS" link set "$VS1" up
-ip -n "$S2_NS" link set "$VS2" up
-log "namespaces $MED_NS, $S1_NS, $S2_NS joined by veth pairs"
+netns_up
 
 # ---- mediator
 ip netns exec "$MED_NS" "$MEDIATOR" -bind 0.0.0.0 -port 0 -ping-interval "$PING" -max-misses "$MISSES" \
