@@ -318,6 +318,31 @@ TEST_F(ClusterFaultTest, MediatorKilledUnderLoadAndRestarted) {
 // on its stream at the GOAWAY and collects the acks of what it sent, so
 // nothing is retried and nothing is duplicated; its files move to the other
 // scribe, and back when it returns.
+// SIGTERM, not SIGKILL: the mediator drains (every line it accepted is
+// acknowledged by a scribe or failed to its client) and exits 0; clients see
+// UNAVAILABLE while it is down and go on once it is back.
+TEST_F(ClusterFaultTest, MediatorStoppedUnderLoadAndRestarted) {
+  ASSERT_NO_FATAL_FAILURE(StartLoad());
+  const int port = cluster_.mediator()->port();
+  ASSERT_TRUE(WaitForWrites(cluster_.scribe("s1")->pid(), 1 << 20)) << "no load reached s1";
+  EXPECT_EQ(cluster_.mediator()->Stop(SIGTERM), 0) << cluster_.mediator()->output();
+  std::this_thread::sleep_for(500ms);
+  const std::vector<size_t> offsets = Offsets();
+  std::string out;
+  bool started = false;
+  for (int attempt = 0; attempt < 50 && !started; ++attempt) {
+    started = cluster_.StartMediator({}, port, &out);
+    if (!started) std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_TRUE(started) << "the mediator did not restart on port " << port << ": " << out;
+  ASSERT_TRUE(cluster_.WaitForScribes({"s1", "s2"})) << cluster_.mediator()->output();
+  ASSERT_NO_FATAL_FAILURE(WaitForAcksSince(offsets));
+  ASSERT_TRUE(WaitForWrites(cluster_.scribe("s1")->pid(), 1 << 20));
+  ASSERT_TRUE(WaitForWrites(cluster_.scribe("s2")->pid(), 1 << 20));
+  ASSERT_NO_FATAL_FAILURE(FinishAndCheck("mediator_sigterm"));
+  EXPECT_GT(Total("UNAVAILABLE"), 0) << "clients should have seen the mediator gone";
+}
+
 TEST_F(ClusterFaultTest, ScribeStoppedGracefullyUnderLoad) {
   ASSERT_NO_FATAL_FAILURE(StartLoad());
   const std::string victim = Victim();
