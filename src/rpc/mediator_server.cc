@@ -132,22 +132,17 @@ Status MediatorServer::Start(MediatorServerOptions options, std::unique_ptr<Medi
 void MediatorServer::Shutdown(std::chrono::milliseconds grace) {
   if (shut_down_ || server_ == nullptr) return;
   shut_down_ = true;
-  shared_.shutting_down.store(true);
-  if (auto* health = server_->GetHealthCheckService()) health->SetServingStatus(false);
   // 1. Stop accepting; in-flight calls get until the deadline.
-  StopAccepting(server_.get(), counters_.live_calls, grace);
+  BeginShutdown(server_.get(), &shared_, counters_.live_calls, grace);
   // 2. Every accepted line reaches a scribe (or fails), and its call finishes.
   forwarder_->Drain(grace + std::chrono::seconds(5));
   // 3. No more health rounds.
   health_->Stop();
   // 4. Fail what is left; close the scribe streams.
   forwarder_->Stop();
-  // 5. Let the CQ threads finish and free every call.
-  WaitForNoCalls(counters_.live_calls, std::chrono::seconds(2));
-  // 6. Shut the queues down and drain them.
-  for (auto& ctx : contexts_) ctx->cq->Shutdown();
-  for (auto& t : threads_) t.join();
-  threads_.clear();
+  // 5. Let the CQ threads finish and free every call; shut the queues down
+  //    and drain them.
+  FinishShutdown(counters_.live_calls, &contexts_, &threads_);
 }
 
 MediatorServer::~MediatorServer() {

@@ -64,18 +64,13 @@ Status ScribeServer::Start(const ScribeServerOptions& options, Sink* sink,
 void ScribeServer::Shutdown(std::chrono::milliseconds grace) {
   if (shut_down_ || server_ == nullptr) return;
   shut_down_ = true;
-  shared_.shutting_down.store(true);
-  if (auto* health = server_->GetHealthCheckService()) health->SetServingStatus(false);
   // 1. Stop accepting; in-flight calls get until the deadline (see StopAccepting).
-  StopAccepting(server_.get(), counters_.live_calls, grace);
+  BeginShutdown(server_.get(), &shared_, counters_.live_calls, grace);
   // 2. Everything submitted reaches the disk (or fails) and is acknowledged.
   shared_.sink->Drain(grace + std::chrono::seconds(5));
-  // 3. Let the CQ threads finish and free every call.
-  WaitForNoCalls(counters_.live_calls, std::chrono::seconds(2));
-  // 4. Shut the queues down and drain them.
-  for (auto& ctx : contexts_) ctx->cq->Shutdown();
-  for (auto& t : threads_) t.join();
-  threads_.clear();
+  // 3. Let the CQ threads finish and free every call; shut the queues down
+  //    and drain them.
+  FinishShutdown(counters_.live_calls, &contexts_, &threads_);
 }
 
 ScribeServer::~ScribeServer() {

@@ -66,4 +66,19 @@ void ServeCompletionQueue(grpc::CompletionQueue* cq, const char* thread_name) {
   while (cq->Next(&tag, &ok)) static_cast<Tag*>(tag)->Proceed(ok);
 }
 
+void BeginShutdown(grpc::Server* server, ServerShared* shared, const std::atomic<int64_t>& live_calls,
+                   std::chrono::milliseconds grace) {
+  shared->shutting_down.store(true);
+  if (auto* health = server->GetHealthCheckService()) health->SetServingStatus(false);
+  StopAccepting(server, live_calls, grace);
+}
+
+void FinishShutdown(const std::atomic<int64_t>& live_calls,
+                    std::vector<std::unique_ptr<CqContext>>* contexts, std::vector<std::thread>* threads) {
+  WaitForNoCalls(live_calls, std::chrono::seconds(2));
+  for (auto& ctx : *contexts) ctx->cq->Shutdown();
+  for (auto& t : *threads) t.join();
+  threads->clear();
+}
+
 }  // namespace logscribe

@@ -13,8 +13,10 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "cq_context.h"
 #include "status.h"  // src/io/status.h
 
 namespace logscribe {
@@ -50,5 +52,14 @@ void ServeCompletionQueue(grpc::CompletionQueue* cq, const char* thread_name);
 
 // Waits until `live_calls` is zero, at most `limit`; returns whether it is.
 bool WaitForNoCalls(const std::atomic<int64_t>& live_calls, std::chrono::milliseconds limit);
+
+// The first step of both shutdown sequences: handlers stop re-posting, health
+// answers NOT_SERVING, and the server stops accepting (StopAccepting).
+void BeginShutdown(grpc::Server* server, ServerShared* shared, const std::atomic<int64_t>& live_calls,
+                   std::chrono::milliseconds grace);
+// Their last steps: the CQ threads finish and free every call, then the
+// queues are shut down and drained, and the threads joined.
+void FinishShutdown(const std::atomic<int64_t>& live_calls,
+                    std::vector<std::unique_ptr<CqContext>>* contexts, std::vector<std::thread>* threads);
 
 }  // namespace logscribe
