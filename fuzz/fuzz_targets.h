@@ -27,4 +27,8 @@ int SizeSpecOneInput(const uint8_t* data, size_t size);
 // Route()/Reserve()/AppendNext(), and both are checked against a plain model.
 int BatchBuilderOneInput(const uint8_t* data, size_t size);
 
+// ParseLogBatchWire (src/rpc/batch_wire.h) on the input as a LogStream
+// message, against protobuf's parse of the same bytes.
+int BatchWireOneInput(const uint8_t* data, size_t size);
+
 }  // namespace logscribe::fuzz

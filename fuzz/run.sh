@@ -6,7 +6,7 @@
 #     -merge    afterwards, add to fuzz/corpus/<target>/ the new inputs that
 #               reach new code (libFuzzer -merge=1), to be kept as regression
 #               tests by tests/reliability/fuzz_corpus_test
-#     TARGET    file_key, size_spec, batch_builder (default: all three)
+#     TARGET    file_key, size_spec, batch_builder, batch_wire (default: all four)
 # Exit status 1 when a target crashed or broke an invariant; the input is in
 # build-fuzz/fuzz-artifacts/<target>/. Once fixed, copy it into
 # fuzz/corpus/<target>/ so every build replays it.
@@ -26,7 +26,7 @@ while (($#)); do
     *) targets+=("$1"); shift ;;
   esac
 done
-((${#targets[@]})) || targets=(file_key size_spec batch_builder)
+((${#targets[@]})) || targets=(file_key size_spec batch_builder batch_wire)
 
 cxx="$(command -v clang++ || command -v clang++-14 || true)"
 if [ -z "$cxx" ]; then

@@ -12,6 +12,7 @@
 
 #include "ack_queue.h"
 #include "batch_builder.h"
+#include "batch_wire.h"
 #include "call.h"
 #include "logscribe.grpc.pb.h"
 #include "sink.h"
@@ -46,6 +47,7 @@ struct CqContext {
   const std::unique_ptr<grpc::ServerCompletionQueue> cq;
   AckQueue acks;
   BatchBuilder builder;  // reused by every handler on this thread
+  WireEntries wire_entries;  // LogStreamCall's parse, reused likewise
 };
 
 }  // namespace logscribe

@@ -44,23 +44,30 @@ void LogStreamCall::OnRead(bool ok) {
     MaybeFree();
     return;
   }
-  if (!grpc::SerializationTraits<logscribe::v1::LogBatch>::Deserialize(&in_, &batch_).ok()) {
+  // The batch's bytes in one piece (a copy only when gRPC received it in
+  // several slices), read straight into the builder.
+  grpc::Slice wire;
+  if (!in_.TrySingleSlice(&wire).ok() && !in_.DumpToSingleSlice(&wire).ok()) wire = grpc::Slice();
+  const auto started = std::chrono::steady_clock::now();
+  BatchBuilder* builder = &ctx_->builder;
+  builder->Clear();
+  uint64_t seq = 0;
+  Status s;
+  const WireParse parsed =
+      ParseLogBatchWire(std::string_view(reinterpret_cast<const char*>(wire.begin()), wire.size()), builder,
+                        &ctx_->wire_entries, &seq, &s);
+  in_.Clear();
+  if (parsed == WireParse::kMalformed) {
     // Nothing after it can be trusted to be framed as the client meant: stop
     // reading; the earlier batches still get their acks, then the status.
+    builder->Clear();
     ctx_->shared->counters->calls_failed.fetch_add(1, std::memory_order_relaxed);
-    end_ = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        "a batch could not be parsed as logscribe.v1.LogBatch (path and filename must be "
-                        "valid UTF-8); it and every later batch on this stream were not written");
+    end_ = ToGrpcStatus(s);
     read_done_ = true;
     MaybeFinish();
     MaybeFree();
     return;
   }
-  const uint64_t seq = batch_.seq();
-  const auto started = std::chrono::steady_clock::now();
-  BatchBuilder* builder = &ctx_->builder;
-  builder->Clear();
-  Status s = FillFromBatch(batch_, builder);
   if (s.ok()) {
     const uint64_t bytes = builder->bytes();
     const uint64_t lines = builder->lines();

@@ -76,7 +76,6 @@ class LogStreamCall final {
   MemberTag<LogStreamCall> finish_tag_{this, &LogStreamCall::OnFinish};
 
   grpc::ByteBuffer in_;              // the batch being read, as received
-  logscribe::v1::LogBatch batch_;    // ... and parsed
   logscribe::v1::LogAck ack_out_;    // the ack being written
   grpc::ByteBuffer out_;             // ... serialised
   grpc::Status end_ = grpc::Status::OK;  // what Finish reports

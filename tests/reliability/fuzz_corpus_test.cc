@@ -46,7 +46,8 @@ TEST_P(FuzzCorpusTest, EveryCorpusInputKeepsTheInvariants) {
 INSTANTIATE_TEST_SUITE_P(Targets, FuzzCorpusTest,
                          ::testing::Values(Target{"file_key", FileKeyOneInput},
                                            Target{"size_spec", SizeSpecOneInput},
-                                           Target{"batch_builder", BatchBuilderOneInput}),
+                                           Target{"batch_builder", BatchBuilderOneInput},
+                                           Target{"batch_wire", BatchWireOneInput}),
                          [](const ::testing::TestParamInfo<Target>& info) {
                            return std::string(info.param.name);
                          });

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <grpcpp/client_context.h>
 #include <grpcpp/create_channel.h>
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/security/credentials.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -17,6 +18,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include "logscribe.grpc.pb.h"
@@ -130,11 +132,10 @@ TEST_F(HostileInputTest, InvalidUtf8IsRefusedByGrpcAndNothingIsWritten) {
   EXPECT_TRUE(Log("", "after", "service goes on").ok());
 }
 
-// A LogStream batch that cannot be parsed ends the stream: the batches before
-// it are acknowledged, it and every later batch get no ack, and the stream
-// ends INVALID_ARGUMENT saying why. Nothing of the bad batch is written; the
-// scribe serves other calls on.
-TEST_F(HostileInputTest, InvalidUtf8InAStreamEndsThatStreamWithoutAcks) {
+// On a LogStream each batch is parsed by the scribe itself: a batch whose
+// path is not UTF-8 is refused alone (its ack says INVALID_ARGUMENT and which
+// entry), nothing of it is written, and the stream goes on.
+TEST_F(HostileInputTest, InvalidUtf8InAStreamBatchRefusesThatBatchAlone) {
   StartScribe();
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + 30s);
@@ -148,22 +149,76 @@ TEST_F(HostileInputTest, InvalidUtf8InAStreamEndsThatStreamWithoutAcks) {
   b3.set_seq(3);
   Add(&b3, "", "s", "after");
   ASSERT_TRUE(stream->Write(b1));
-  v1::LogAck ack;
-  ASSERT_TRUE(stream->Read(&ack));
-  EXPECT_EQ(ack.seq(), 1u);
-  EXPECT_EQ(ack.code(), 0);
-  stream->Write(b2);
-  stream->Write(b3);
+  ASSERT_TRUE(stream->Write(b2));
+  ASSERT_TRUE(stream->Write(b3));
   stream->WritesDone();
-  std::vector<uint64_t> acked_after;
-  while (stream->Read(&ack)) acked_after.push_back(ack.seq());
+  std::map<uint64_t, v1::LogAck> acks;
+  v1::LogAck ack;
+  while (stream->Read(&ack)) acks[ack.seq()] = ack;
   const grpc::Status end = stream->Finish();
-  EXPECT_EQ(acked_after, std::vector<uint64_t>{}) << "batches after a bad one were acknowledged";
-  EXPECT_EQ(File("s.log"), "before\n");
+  EXPECT_TRUE(end.ok()) << end.error_message();
+  ASSERT_EQ(acks.size(), 3u);
+  EXPECT_EQ(acks[1].code(), 0);
+  EXPECT_EQ(acks[2].code(), static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
+  EXPECT_NE(acks[2].message().find("entries[1]: path must be valid UTF-8"), std::string::npos)
+      << acks[2].message();
+  EXPECT_EQ(acks[3].code(), 0);
+  EXPECT_EQ(File("s.log"), "before\nafter\n");
+  std::printf("stream batch with invalid UTF-8: ack %d (%s); the stream went on\n", acks[2].code(),
+              acks[2].message().c_str());
+}
+
+// Bytes that are no LogBatch at all end the stream: the batches before are
+// acknowledged, then the stream ends INVALID_ARGUMENT saying so; nothing of
+// the bad message is written and the scribe serves other calls on.
+TEST_F(HostileInputTest, MalformedStreamMessageEndsThatStreamAfterTheEarlierAcks) {
+  StartScribe();
+  grpc::GenericStub generic(channel_);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + 30s);
+  grpc::CompletionQueue cq;
+  auto call = generic.PrepareCall(&ctx, "/logscribe.v1.LogScribe/LogStream", &cq);
+  void* tag;
+  bool ok;
+  auto step = [&](intptr_t want) {
+    EXPECT_TRUE(cq.Next(&tag, &ok));
+    EXPECT_EQ(reinterpret_cast<intptr_t>(tag), want);
+    return ok;
+  };
+  call->StartCall(reinterpret_cast<void*>(1));
+  ASSERT_TRUE(step(1));
+  auto send = [&](const std::string& bytes) {
+    grpc::Slice slice(bytes);
+    grpc::ByteBuffer buffer(&slice, 1);
+    call->Write(buffer, reinterpret_cast<void*>(2));
+    return step(2);
+  };
+  v1::LogBatch good;
+  good.set_seq(1);
+  Add(&good, "", "m", "good");
+  ASSERT_TRUE(send(good.SerializeAsString()));
+  // Field 1 (entries) claims 100 bytes and has 3; then a lone tag byte.
+  ASSERT_TRUE(send(std::string("\x0a\x64" "abc", 5)));
+  call->WritesDone(reinterpret_cast<void*>(3));
+  step(3);
+  std::vector<uint64_t> acked;
+  for (;;) {
+    grpc::ByteBuffer in;
+    call->Read(&in, reinterpret_cast<void*>(4));
+    if (!step(4)) break;
+    v1::LogAck ack;
+    ASSERT_TRUE(grpc::SerializationTraits<v1::LogAck>::Deserialize(&in, &ack).ok());
+    acked.push_back(ack.seq());
+  }
+  grpc::Status end;
+  call->Finish(&end, reinterpret_cast<void*>(5));
+  step(5);
+  EXPECT_EQ(acked, std::vector<uint64_t>{1});
   EXPECT_EQ(end.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << end.error_message();
-  EXPECT_NE(end.error_message().find("valid UTF-8"), std::string::npos) << end.error_message();
-  std::printf("stream with an unparsable batch ended with %d (%s); later batches unacknowledged\n",
-              end.error_code(), end.error_message().c_str());
+  EXPECT_NE(end.error_message().find("could not be parsed"), std::string::npos) << end.error_message();
+  EXPECT_EQ(File("m.log"), "good\n");
+  std::printf("stream with a malformed message ended with %d (%s)\n", end.error_code(),
+              end.error_message().c_str());
   EXPECT_TRUE(Log("", "after", "service goes on").ok());
 }
 

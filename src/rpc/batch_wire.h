@@ -1,0 +1,45 @@
+// ParseLogBatchWire: the wire bytes of a logscribe.v1.LogBatch read straight
+// into a BatchBuilder, without building the message. Protobuf's parse made
+// three heap strings per entry, which the builder then copied once more; here
+// path, filename and line are views into the received bytes.
+//
+// It accepts what protobuf accepts: fields in any order, unknown fields
+// skipped, the last of a repeated singular field wins, and path and filename
+// must be valid UTF-8 (proto3 strings; `line` is bytes).
+//
+// Thread contract: thread-compatible; one WireEntries per CQ thread.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "batch_builder.h"
+#include "status.h"
+
+namespace logscribe {
+
+// Scratch space reused across batches.
+struct WireEntry {
+  std::string_view path;
+  std::string_view filename;
+  std::string_view line;
+};
+using WireEntries = std::vector<WireEntry>;
+
+enum class WireParse {
+  kOk,         // every entry is in `builder`
+  kRefused,    // an entry is invalid (*why, INVALID_ARGUMENT naming entries[i]);
+               // the framing was sound, so *seq is right and the stream can go on
+  kMalformed,  // not a LogBatch at all (*why); nothing after it can be trusted
+};
+
+// `wire` must stay valid until the builder's chunks are taken.
+WireParse ParseLogBatchWire(std::string_view wire, BatchBuilder* builder, WireEntries* entries, uint64_t* seq,
+                            Status* why);
+
+// True when `s` is well-formed UTF-8 (no overlong forms, no surrogates,
+// nothing past U+10FFFF), as protobuf checks proto3 strings.
+bool IsValidUtf8(std::string_view s);
+
+}  // namespace logscribe
