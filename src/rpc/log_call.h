@@ -70,6 +70,9 @@ class UnaryLogCall : public Completion, public Deliverable {
   ~UnaryLogCall() override;
 
  protected:
+  // A recycled call keeps its request's memory up to this much.
+  static constexpr size_t kMaxKeptRequestBytes = 256 << 10;
+
   explicit UnaryLogCall(CqContext* ctx);
 
   // Makes a finished call ready for a new request: fresh ServerContext and
@@ -113,7 +116,13 @@ class LogCall final : public UnaryLogCall {
   Status Fill(BatchBuilder* builder) override;
   void PostNext() override { Post(ctx_); }
   RpcMethod method() const override { return RpcMethod::kLog; }
-  void ClearRequest() override { request_.Clear(); }
+  void ClearRequest() override {
+    if (request_.SpaceUsedLong() > kMaxKeptRequestBytes) {
+      logscribe::v1::LogRequest().Swap(&request_);  // a long line's buffer is not kept
+    } else {
+      request_.Clear();
+    }
+  }
   bool Recycle() override { return CallPool<LogCall>::Put(this); }
 
   logscribe::v1::LogRequest request_;
@@ -129,7 +138,17 @@ class LogBatchCall final : public UnaryLogCall {
   Status Fill(BatchBuilder* builder) override;
   void PostNext() override { Post(ctx_); }
   RpcMethod method() const override { return RpcMethod::kLogBatch; }
-  void ClearRequest() override { request_.Clear(); }
+  // Clear() keeps every parsed string's capacity, which is what makes the next
+  // 256-line batch parse without allocating; a big request's is let go, or up
+  // to kMaxPooled calls per thread would each keep megabytes (peak RSS 470 MiB
+  // against 320 in the slow-disk test with 1 MiB batches).
+  void ClearRequest() override {
+    if (request_.SpaceUsedLong() > kMaxKeptRequestBytes) {
+      logscribe::v1::LogBatch().Swap(&request_);
+    } else {
+      request_.Clear();
+    }
+  }
   bool Recycle() override { return CallPool<LogBatchCall>::Put(this); }
 
   logscribe::v1::LogBatch request_;
