@@ -117,7 +117,10 @@ class Forwarder final : public Sink {
   // acknowledged there (the scribe is alive and stopping cleanly), only the
   // never-sent parts move at once, and the fence keeps its files' new lines
   // back until then: no line is written twice. A leave that does not end
-  // within leave_timeout is cancelled and its parts retried.
+  // within leave_timeout is cancelled and its parts retried. A scribe that
+  // registers again under the same id while its old link still drains gets a
+  // second link: no line is lost, but the order of one file's lines across
+  // that switch is not guaranteed.
   void MarkLeaving(const std::string& id);
   void UnmarkLeaving(const std::string& id);
 
