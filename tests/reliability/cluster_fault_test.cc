@@ -75,6 +75,15 @@ bool WaitForWrites(pid_t pid, uint64_t bytes, std::chrono::milliseconds limit = 
 
 // One logscribe-loadgen through the mediator, its JSON report to a file and
 // its once-a-second progress ("[1.0s] 39936 lines/s ...") to another.
+// Starts the mediator again on `port`, retrying while the old socket lingers.
+bool RestartMediator(MediatorCluster* cluster, int port, std::string* out) {
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    if (cluster->StartMediator({}, port, out)) return true;
+    std::this_thread::sleep_for(100ms);
+  }
+  return false;
+}
+
 struct Loadgen {
   std::string name;
   std::string json_path;
@@ -295,12 +304,8 @@ TEST_F(ClusterFaultTest, MediatorKilledUnderLoadAndRestarted) {
   std::this_thread::sleep_for(500ms);
   const std::vector<size_t> offsets = Offsets();
   std::string out;
-  bool started = false;
-  for (int attempt = 0; attempt < 50 && !started; ++attempt) {
-    started = cluster_.StartMediator({}, port, &out);
-    if (!started) std::this_thread::sleep_for(100ms);
-  }
-  ASSERT_TRUE(started) << "the mediator did not restart on port " << port << ": " << out;
+  ASSERT_TRUE(RestartMediator(&cluster_, port, &out))
+      << "the mediator did not restart on port " << port << ": " << out;
   const auto restarted = Clock::now();
   ASSERT_TRUE(cluster_.WaitForScribes({"s1", "s2"})) << cluster_.mediator()->output();
   const auto relearned_ms =
@@ -329,12 +334,8 @@ TEST_F(ClusterFaultTest, MediatorStoppedUnderLoadAndRestarted) {
   std::this_thread::sleep_for(500ms);
   const std::vector<size_t> offsets = Offsets();
   std::string out;
-  bool started = false;
-  for (int attempt = 0; attempt < 50 && !started; ++attempt) {
-    started = cluster_.StartMediator({}, port, &out);
-    if (!started) std::this_thread::sleep_for(100ms);
-  }
-  ASSERT_TRUE(started) << "the mediator did not restart on port " << port << ": " << out;
+  ASSERT_TRUE(RestartMediator(&cluster_, port, &out))
+      << "the mediator did not restart on port " << port << ": " << out;
   ASSERT_TRUE(cluster_.WaitForScribes({"s1", "s2"})) << cluster_.mediator()->output();
   ASSERT_NO_FATAL_FAILURE(WaitForAcksSince(offsets));
   ASSERT_TRUE(WaitForWrites(cluster_.scribe("s1")->pid(), 1 << 20));
