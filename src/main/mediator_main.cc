@@ -14,9 +14,10 @@
 #include "drain_progress.h"
 #include "mediator_metrics.h"
 #include "mediator_options.h"
-#include "stop_signals.h"
 #include "mediator_server.h"
+#include "serve_flags.h"
 #include "size_spec.h"
+#include "stop_signals.h"
 
 namespace logscribe {
 namespace {
@@ -53,13 +54,7 @@ int Run(int argc, char** argv) {
   }
 
   MediatorServerOptions server_options;
-  server_options.bind = options.bind;
-  server_options.port = options.port;
-  server_options.cq_threads = options.cq_threads;
-  server_options.max_message_bytes = static_cast<int>(options.max_message_bytes);
-  server_options.format.max_line_bytes = options.max_line_bytes;
-  server_options.max_stream_inflight = options.stream_inflight;
-  server_options.credentials = security.credentials;
+  FillServeOptions(options, security.credentials, &server_options);
   server_options.routing = options.routing;
   server_options.max_misses = options.max_misses;
   server_options.version = kVersion;

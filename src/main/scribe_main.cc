@@ -21,6 +21,7 @@
 #include "stop_signals.h"
 #include "scribe_registration.h"
 #include "scribe_server.h"
+#include "serve_flags.h"
 #include "size_spec.h"
 
 namespace logscribe {
@@ -136,14 +137,8 @@ int Run(int argc, char** argv) {
   if (Status s = FileSink::Create(root.get(), sink_options, &sink); !s.ok()) return Fail(s.message());
 
   ScribeServerOptions server_options;
-  server_options.bind = options.bind;
-  server_options.port = options.port;
-  server_options.cq_threads = options.cq_threads;
-  server_options.max_message_bytes = static_cast<int>(options.max_message_bytes);
-  server_options.format.max_line_bytes = options.max_line_bytes;
+  FillServeOptions(options, security.credentials, &server_options);
   server_options.format.escape_newlines = options.escape_newlines;
-  server_options.max_stream_inflight = options.stream_inflight;
-  server_options.credentials = security.credentials;
   std::unique_ptr<ScribeServer> server;
   if (Status s = ScribeServer::Start(server_options, sink.get(), &server); !s.ok()) {
     sink->Stop();

@@ -1,11 +1,7 @@
 #include "mediator_server.h"
 
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
-#include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/server_builder.h>
 
-#include "log_call.h"
-#include "log_stream_call.h"
 #include "server_steps.h"
 
 namespace logscribe {
@@ -27,21 +23,13 @@ Status MediatorServer::Start(MediatorServerOptions options, std::unique_ptr<Medi
   MediatorServer* s = server.get();
   s->registry_ = std::make_unique<Registry>(options.routing, options.max_misses);
 
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  ConfigureBuilder(&builder, options.max_message_bytes);
-  const std::string address = ListenAddress(options.bind, options.port);
-  auto creds = options.credentials ? options.credentials : grpc::InsecureServerCredentials();
-  builder.AddListeningPort(address, creds, &s->port_);
+  std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> cqs;
+  const std::string address = PrepareBuilder(options, &builder, &s->port_, &cqs);
   builder.RegisterService(&s->log_service_);
   builder.RegisterService(&s->register_service_);
   builder.RegisterService(&s->mediator_service_);
-  const int n = std::max(1, options.cq_threads);
-  std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> cqs;
-  for (int i = 0; i < n; ++i) cqs.push_back(builder.AddCompletionQueue());
   if (Status st = BuildAndStart(&builder, address, &s->port_, &cqs, &s->server_); !st.ok()) return st;
-  if (auto* health = s->server_->GetHealthCheckService()) health->SetServingStatus(true);
 
   std::vector<grpc::CompletionQueue*> plain;
   for (auto& cq : cqs) plain.push_back(cq.get());
@@ -56,10 +44,8 @@ Status MediatorServer::Start(MediatorServerOptions options, std::unique_ptr<Medi
   shared.pinger = nullptr;
   shared.sink = forwarder;
   shared.counters = &s->counters_;
-  shared.format = options.format;
-  shared.format.escape_newlines = false;
-  shared.max_stream_inflight = options.max_stream_inflight;
-  for (auto& cq : cqs) s->contexts_.push_back(std::make_unique<CqContext>(&shared, std::move(cq)));
+  options.format.escape_newlines = false;
+  StartLogScribe(s->server_.get(), options, &shared, &cqs, &s->contexts_);
 
   s->state_.registry = s->registry_.get();
   s->state_.forwarder = forwarder;
@@ -102,11 +88,6 @@ Status MediatorServer::Start(MediatorServerOptions options, std::unique_ptr<Medi
                              stopping, answers(MediatorCall::kGetScribesResponsibility)};
 
   for (auto& ctx : s->contexts_) {
-    for (int i = 0; i < options.posted_per_kind; ++i) {
-      LogCall::Post(ctx.get());
-      LogBatchCall::Post(ctx.get());
-      LogStreamCall::Post(ctx.get());
-    }
     grpc::ServerCompletionQueue* cq = ctx->cq.get();
     for (int i = 0; i < 2; ++i) {
       RegisterKind::Post(&s->register_kind_, cq);

@@ -39,28 +39,17 @@
 #include "logscribe.grpc.pb.h"
 #include "mediator_calls.h"
 #include "registry.h"
+#include "server_steps.h"
 #include "unary_handler.h"
 
 namespace logscribe {
 
-struct MediatorServerOptions {
-  // Address to listen on. Default: 0.0.0.0.
-  std::string bind = "0.0.0.0";
-  // Port; 0 picks a free one (see port()). Default: 8000, as the original.
-  int port = 8000;
-  // Completion queues, one thread each. Default: 2.
-  int cq_threads = 2;
-  // Requests posted up front per RPC kind and CQ. Default: 16.
-  int posted_per_kind = 16;
-  // Largest request message accepted. Default: 64 MiB.
-  int max_message_bytes = 64 << 20;
-  // Line rules, as the scribe's (escape_newlines is the scribes' business).
-  LineFormat format;
-  // Batches of one client stream forwarded and not yet acknowledged before the
-  // stream stops reading. Default: 64.
-  int max_stream_inflight = 64;
-  // Null means insecure. Default: null.
-  std::shared_ptr<grpc::ServerCredentials> credentials;
+// ServeOptions (server_steps.h), with the port defaulting to 8000 as the
+// original's. Of `format`, only max_line_bytes applies (escaping newlines is
+// the scribes' business); max_stream_inflight counts client batches
+// forwarded and not yet acknowledged.
+struct MediatorServerOptions : ServeOptions {
+  MediatorServerOptions() { port = 8000; }
   // "rendezvous" or "first-char". Default: rendezvous.
   std::string routing = "rendezvous";
   // Consecutive failed pings that drop a scribe. Default: 3.

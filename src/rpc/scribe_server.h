@@ -26,26 +26,14 @@
 #include "call.h"
 #include "cq_context.h"
 #include "logscribe.grpc.pb.h"
+#include "server_steps.h"
 #include "sink.h"
 
 namespace logscribe {
 
-struct ScribeServerOptions {
-  // Address to listen on. Default: 0.0.0.0 (every interface), as the original.
-  std::string bind = "0.0.0.0";
-  // Port; 0 picks a free one (see port()). Default: 8080.
-  int port = 8080;
-  // Completion queues, one thread each. Default: 2.
-  int cq_threads = 2;
-  // Requests posted up front per RPC kind and CQ. Default: 16.
-  int posted_per_kind = 16;
-  // Largest request message accepted. Default: 64 MiB.
-  int max_message_bytes = 64 << 20;
-  LineFormat format;
-  // See ServerShared::max_stream_inflight. Default: 64.
-  int max_stream_inflight = 64;
-  // Null means insecure. Default: null.
-  std::shared_ptr<grpc::ServerCredentials> credentials;
+// ServeOptions (server_steps.h), with the port defaulting to 8080.
+struct ScribeServerOptions : ServeOptions {
+  ScribeServerOptions() { port = 8080; }
 };
 
 class ScribeServer {

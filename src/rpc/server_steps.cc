@@ -3,10 +3,15 @@
 #include <pthread.h>
 
 #include <grpc/grpc.h>
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "call.h"
+#include "log_call.h"
+#include "log_stream_call.h"
 
 namespace logscribe {
 
@@ -24,6 +29,37 @@ void ConfigureBuilder(grpc::ServerBuilder* builder, int max_message_bytes) {
   // no call for 5 minutes gets a GOAWAY; clients reconnect on their next call.
   builder->AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS, kHandshakeTimeoutMs);
   builder->AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, kMaxConnectionIdleMs);
+}
+
+std::string PrepareBuilder(const ServeOptions& options, grpc::ServerBuilder* builder, int* bound_port,
+                           std::vector<std::unique_ptr<grpc::ServerCompletionQueue>>* cqs) {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  ConfigureBuilder(builder, options.max_message_bytes);
+  const std::string address = ListenAddress(options.bind, options.port);
+  builder->AddListeningPort(address,
+                            options.credentials ? options.credentials : grpc::InsecureServerCredentials(),
+                            bound_port);
+  const int n = std::max(1, options.cq_threads);
+  for (int i = 0; i < n; ++i) cqs->push_back(builder->AddCompletionQueue());
+  return address;
+}
+
+void StartLogScribe(grpc::Server* server, const ServeOptions& options, ServerShared* shared,
+                    std::vector<std::unique_ptr<grpc::ServerCompletionQueue>>* cqs,
+                    std::vector<std::unique_ptr<CqContext>>* contexts) {
+  if (auto* health = server->GetHealthCheckService()) health->SetServingStatus(true);
+  shared->format = options.format;
+  shared->max_stream_inflight = options.max_stream_inflight;
+  for (auto& cq : *cqs) contexts->push_back(std::make_unique<CqContext>(shared, std::move(cq)));
+  cqs->clear();
+  for (auto& ctx : *contexts) {
+    for (int i = 0; i < options.posted_per_kind; ++i) {
+      LogCall::Post(ctx.get());
+      LogBatchCall::Post(ctx.get());
+      LogStreamCall::Post(ctx.get());
+    }
+  }
 }
 
 Status BuildAndStart(grpc::ServerBuilder* builder, const std::string& address, const int* bound_port,

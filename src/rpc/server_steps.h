@@ -5,6 +5,7 @@
 // Thread contract: called by the thread that starts or stops the server.
 #pragma once
 
+#include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
 
@@ -23,6 +24,40 @@ namespace logscribe {
 
 // "bind:port", with an IPv6 bind in brackets.
 std::string ListenAddress(const std::string& bind, int port);
+
+// What the scribe's and the mediator's servers share: where they listen and
+// how they serve the LogScribe calls. Each server's options extend it.
+struct ServeOptions {
+  // Address to listen on. Default: 0.0.0.0 (every interface), as the original.
+  std::string bind = "0.0.0.0";
+  // Port; 0 picks a free one (the server's port()). Default: set by each server.
+  int port = 0;
+  // Completion queues, one thread each. Default: 2.
+  int cq_threads = 2;
+  // Requests posted up front per RPC kind and CQ. Default: 16.
+  int posted_per_kind = 16;
+  // Largest request message accepted. Default: 64 MiB.
+  int max_message_bytes = 64 << 20;
+  LineFormat format;
+  // See ServerShared::max_stream_inflight. Default: 64.
+  int max_stream_inflight = 64;
+  // Null means insecure. Default: null.
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+};
+
+// The listening half of both servers' start: health checking and reflection
+// on, ConfigureBuilder, the listening port (gRPC writes the bound one into
+// *bound_port at BuildAndStart) and one completion queue per CQ thread.
+// Returns the address, for BuildAndStart's error.
+std::string PrepareBuilder(const ServeOptions& options, grpc::ServerBuilder* builder, int* bound_port,
+                           std::vector<std::unique_ptr<grpc::ServerCompletionQueue>>* cqs);
+
+// After BuildAndStart: health SERVING, the line format and stream limit in
+// `shared`, one CqContext per queue, and the LogScribe calls (Log, LogBatch,
+// LogStream) posted on each. `shared`'s services and sink must be set.
+void StartLogScribe(grpc::Server* server, const ServeOptions& options, ServerShared* shared,
+                    std::vector<std::unique_ptr<grpc::ServerCompletionQueue>>* cqs,
+                    std::vector<std::unique_ptr<CqContext>>* contexts);
 
 // Connection limits every server sets (see ConfigureBuilder).
 inline constexpr int kHandshakeTimeoutMs = 10 * 1000;
