@@ -1,4 +1,5 @@
-// The seed's Log call as every integration test makes it.
+// The seed's Log call, and one LogStream with every batch in flight, as the
+// integration tests make them.
 //
 // Thread contract: pure function over a thread-safe stub.
 #pragma once
@@ -6,7 +7,11 @@
 #include <grpcpp/client_context.h>
 
 #include <chrono>
+#include <cstdint>
+#include <map>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "logscribe.grpc.pb.h"
 
@@ -28,6 +33,28 @@ inline grpc::Status CallLog(logscribe::v1::LogScribe::StubInterface* stub, const
   grpc::Status s = stub->Log(&ctx, req, &resp);
   if (response != nullptr) *response = resp;
   return s;
+}
+
+// Sends `batches` on one LogStream, all in flight at once; returns the acks'
+// codes by seq, and the stream's final code under UINT64_MAX when it failed.
+inline std::map<uint64_t, int> StreamBatches(logscribe::v1::LogScribe::StubInterface* stub,
+                                             const std::vector<logscribe::v1::LogBatch>& batches) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
+  auto stream = stub->LogStream(&ctx);
+  std::map<uint64_t, int> codes;
+  std::thread reader([&] {
+    logscribe::v1::LogAck ack;
+    while (stream->Read(&ack)) codes[ack.seq()] = ack.code();
+  });
+  for (const auto& b : batches) {
+    if (!stream->Write(b)) break;
+  }
+  stream->WritesDone();
+  reader.join();
+  const grpc::Status s = stream->Finish();
+  if (!s.ok()) codes[UINT64_MAX] = s.error_code();
+  return codes;
 }
 
 }  // namespace logscribe::testing

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "logscribe.grpc.pb.h"
+#include "log_client.h"
 #include "mediator_cluster.h"
 
 namespace logscribe::testing {
@@ -26,26 +27,6 @@ std::string Join(const std::vector<std::string>& v) {
   std::string s;
   for (const auto& x : v) s += (s.empty() ? "" : ",") + x;
   return s;
-}
-
-// Sends `batches` on one LogStream, all in flight at once; returns the acks' codes by seq.
-std::map<uint64_t, int> Stream(v1::LogScribe::Stub* stub, const std::vector<v1::LogBatch>& batches) {
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
-  auto stream = stub->LogStream(&ctx);
-  std::map<uint64_t, int> codes;
-  std::thread reader([&] {
-    v1::LogAck ack;
-    while (stream->Read(&ack)) codes[ack.seq()] = ack.code();
-  });
-  for (const auto& b : batches) {
-    if (!stream->Write(b)) break;
-  }
-  stream->WritesDone();
-  reader.join();
-  grpc::Status s = stream->Finish();
-  if (!s.ok()) codes[UINT64_MAX] = s.error_code();
-  return codes;
 }
 
 // One client streaming `batches` batches (built by `fill`) with all of them
@@ -172,7 +153,7 @@ TEST(Mediator, WithoutScribesAnswersUnavailableAndNeverCrashes) {
   batches[0].add_entries()->set_filename("f");
   batches[1].set_seq(2);
   batches[1].add_entries()->set_filename("");
-  auto codes = Stream(stub.get(), batches);
+  auto codes = StreamBatches(stub.get(), batches);
   EXPECT_EQ(codes[1], static_cast<int>(grpc::StatusCode::UNAVAILABLE));
   EXPECT_EQ(codes[2], static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
   EXPECT_EQ(c.RouteOf("p", "f"), "");
@@ -282,7 +263,7 @@ TEST(Mediator, EveryLineLandsExactlyOnceAndEachFileInOneRoot) {
       }
     }
     auto stub = c.LogStub();
-    auto codes = Stream(stub.get(), batches);
+    auto codes = StreamBatches(stub.get(), batches);
     ASSERT_EQ(codes.size(), 200u);
     for (const auto& [seq, code] : codes) ASSERT_EQ(code, 0) << "seq " << seq;
   }

@@ -180,31 +180,21 @@ TEST_F(MediatorTlsTest, WholeFlowInMutualTlsAndAClientWithoutCertificateIsRefuse
   // One LogStream of a few hundred lines over several files, all batches in flight.
   {
     auto stub = v1::LogScribe::NewStub(GoodClient());
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
-    auto stream = stub->LogStream(&ctx);
-    std::map<uint64_t, int> codes;
-    std::thread reader([&] {
-      v1::LogAck ack;
-      while (stream->Read(&ack)) codes[ack.seq()] = ack.code();
-    });
+    std::vector<v1::LogBatch> batches(kBatches);
     int n = 0;
     for (int b = 0; b < kBatches; ++b) {
-      v1::LogBatch batch;
-      batch.set_seq(b);
+      batches[b].set_seq(b);
       for (int k = 0; k < kPerBatch; ++k, ++n) {
-        auto* e = batch.add_entries();
+        auto* e = batches[b].add_entries();
         e->set_path("mtls/stream");
         e->set_filename("g" + std::to_string(n % kFiles));
         e->set_line("stream-" + std::to_string(n));
         want.insert(e->line());
       }
-      if (!stream->Write(batch)) break;
     }
-    stream->WritesDone();
-    reader.join();
-    const grpc::Status s = stream->Finish();
-    ASSERT_TRUE(s.ok()) << s.error_message() << "\nmediator:\n" << mediator_->output();
+    const std::map<uint64_t, int> codes = StreamBatches(stub.get(), batches);
+    ASSERT_EQ(codes.count(UINT64_MAX), 0u) << "the stream failed with code " << codes.at(UINT64_MAX)
+                                           << "\nmediator:\n" << mediator_->output();
     ASSERT_EQ(codes.size(), static_cast<size_t>(kBatches));
     for (const auto& [seq, code] : codes) EXPECT_EQ(code, 0) << "batch " << seq;
   }
