@@ -9,10 +9,14 @@
 #
 # Set before sourcing: NS_PREFIX (<ns>), VETH_PREFIX (<v>), SUBNET (a private
 # /16 such as 10.231), WORK_NAME (for the scratch directory). Gives: skip,
-# fail, log, now_ms, wait_for, netns_up (makes the namespaces and links), and
-# an EXIT trap that stops every process in PIDS or in the namespaces, removes
+# now_ms, the steps of tests/proc_steps.sh (log, fail, wait_for, stop_child),
+# netns_up (makes the namespaces and links), netns_start_mediator,
+# netns_start_scribe, and an EXIT trap that stops every process in PIDS or in the namespaces, removes
 # them, prints the tail of $WORK/*.log and *.json when FAILED is still 1, and
 # removes $WORK. Exits 77 (skipped) without root, ip, jq or timeout.
+
+# shellcheck source=proc_steps.sh
+source "$(dirname "${BASH_SOURCE[0]}")/proc_steps.sh"
 
 skip() { echo "SKIP: $*"; exit 77; }
 [[ $(id -u) -eq 0 ]] || skip "needs root to create network namespaces"
@@ -28,18 +32,7 @@ CREATED_NS=()
 PIDS=()
 FAILED=1
 
-log() { echo "[$(date +%T.%3N)] $*"; }
 now_ms() { date +%s%3N; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-# wait_for SECONDS CMD...: runs CMD every 0.1 s until it succeeds or time is up.
-wait_for() {
-  local deadline=$((SECONDS + $1)); shift
-  until "$@"; do
-    [[ $SECONDS -lt $deadline ]] || return 1
-    sleep 0.1
-  done
-}
 
 netns_cleanup() {
   local rc=$?
@@ -94,4 +87,35 @@ netns_up() {
   ip -n "$S1_NS" link set "$VS1" up
   ip -n "$S2_NS" link set "$VS2" up
   log "namespaces $MED_NS, $S1_NS, $S2_NS joined by veth pairs"
+}
+
+# netns_start_mediator FLAGS...: the mediator in $MED_NS on a port it picks;
+# sets MED_PID, MPORT and MED (its address on the s1 link).
+netns_start_mediator() {
+  ip netns exec "$MED_NS" "$MEDIATOR" -bind 0.0.0.0 -port 0 "$@" >"$WORK/mediator.log" 2>&1 &
+  MED_PID=$!
+  PIDS+=("$MED_PID")
+  wait_for 15 netns_mediator_port || fail "mediator did not report listening within 15s"
+  MPORT=$(netns_mediator_port)
+  MED=$SUBNET.1.1:$MPORT
+  log "mediator pid $MED_PID listening on port $MPORT"
+}
+netns_mediator_port() {
+  local port
+  port=$(sed -n 's/^logmediator .* listening on .*:\([0-9][0-9]*\)$/\1/p' "$WORK/mediator.log" | head -n 1)
+  [[ -n $port ]] && echo "$port"
+}
+
+# netns_start_scribe ID NS NET FLAGS...: scribe ID in namespace NS on link NET
+# (1 or 2), registered with the mediator at its address on that link; sets
+# STARTED_PID.
+netns_start_scribe() {
+  local id=$1 ns=$2 net=$3
+  shift 3
+  mkdir -p "$WORK/$id"
+  ip netns exec "$ns" "$SCRIBE" -bind 0.0.0.0 -port "$SCRIBE_PORT" -path "$WORK/$id" \
+    -mediator "$SUBNET.$net.1:$MPORT" -advertise "$SUBNET.$net.2:$SCRIBE_PORT" -id "$id" "$@" \
+    >"$WORK/$id.log" 2>&1 &
+  STARTED_PID=$!
+  PIDS+=("$STARTED_PID")
 }

@@ -27,29 +27,12 @@ source "$(dirname "$0")/../netns_cluster.sh"
 netns_up
 
 # ---- mediator
-ip netns exec "$MED_NS" "$MEDIATOR" -bind 0.0.0.0 -port 0 -ping-interval 200ms >"$WORK/mediator.log" 2>&1 &
-MED_PID=$!
-PIDS+=("$MED_PID")
-mediator_port() { sed -n 's/^logmediator .* listening on .*:\([0-9][0-9]*\)$/\1/p' "$WORK/mediator.log" | head -n 1; }
-has_mediator_port() { [[ -n "$(mediator_port)" ]]; }
-wait_for 15 has_mediator_port || fail "mediator did not report listening within 15s"
-MPORT=$(mediator_port)
-MED=10.231.1.1:$MPORT
-log "mediator pid $MED_PID listening on port $MPORT"
+netns_start_mediator -ping-interval 200ms
 
 # ---- scribes
-start_scribe() {  # id ns subnet; sets STARTED_PID
-  local id=$1 ns=$2 net=$3
-  mkdir -p "$WORK/$id"
-  ip netns exec "$ns" "$SCRIBE" -bind 0.0.0.0 -port "$SCRIBE_PORT" -path "$WORK/$id" \
-    -mediator "10.231.$net.1:$MPORT" -advertise "10.231.$net.2:$SCRIBE_PORT" \
-    -ping-interval 200ms -id "$id" >"$WORK/$id.log" 2>&1 &
-  STARTED_PID=$!
-  PIDS+=("$STARTED_PID")
-}
-start_scribe s1 "$S1_NS" 1
+netns_start_scribe s1 "$S1_NS" 1 -ping-interval 200ms
 S1_PID=$STARTED_PID
-start_scribe s2 "$S2_NS" 2
+netns_start_scribe s2 "$S2_NS" 2 -ping-interval 200ms
 S2_PID=$STARTED_PID
 for id in s1 s2; do
   wait_for 20 grep -q 'listening on' "$WORK/$id.log" || fail "scribe $id did not start within 20s"

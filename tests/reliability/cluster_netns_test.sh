@@ -37,30 +37,13 @@ PING=200ms MISSES=2
 netns_up
 
 # ---- mediator
-ip netns exec "$MED_NS" "$MEDIATOR" -bind 0.0.0.0 -port 0 -ping-interval "$PING" -max-misses "$MISSES" \
-  >"$WORK/mediator.log" 2>&1 &
-MED_PID=$!
-PIDS+=("$MED_PID")
-mediator_port() { sed -n 's/^logmediator .* listening on .*:\([0-9][0-9]*\)$/\1/p' "$WORK/mediator.log" | head -n 1; }
-has_mediator_port() { [[ -n "$(mediator_port)" ]]; }
-wait_for 15 has_mediator_port || fail "mediator did not report listening within 15s"
-MPORT=$(mediator_port)
-MED=10.232.1.1:$MPORT
-log "mediator pid $MED_PID listening on port $MPORT"
+netns_start_mediator -ping-interval "$PING" -max-misses "$MISSES"
 
 # ---- scribes (slower writer rounds keep lines in flight at s2 when it is cut)
-start_scribe() {  # id ns subnet; sets STARTED_PID
-  local id=$1 ns=$2 net=$3
-  mkdir -p "$WORK/$id"
-  ip netns exec "$ns" "$SCRIBE" -bind 0.0.0.0 -port "$SCRIBE_PORT" -path "$WORK/$id" -size -1B \
-    -mediator "10.232.$net.1:$MPORT" -advertise "10.232.$net.2:$SCRIBE_PORT" \
-    -ping-interval "$PING" -id "$id" -test-write-delay 2ms >"$WORK/$id.log" 2>&1 &
-  STARTED_PID=$!
-  PIDS+=("$STARTED_PID")
-}
-start_scribe s1 "$S1_NS" 1
+SCRIBE_FLAGS=(-size -1B -ping-interval "$PING" -test-write-delay 2ms)
+netns_start_scribe s1 "$S1_NS" 1 "${SCRIBE_FLAGS[@]}"
 S1_PID=$STARTED_PID
-start_scribe s2 "$S2_NS" 2
+netns_start_scribe s2 "$S2_NS" 2 "${SCRIBE_FLAGS[@]}"
 S2_PID=$STARTED_PID
 for id in s1 s2; do
   wait_for 20 grep -q 'listening on' "$WORK/$id.log" || fail "scribe $id did not start within 20s"
@@ -118,15 +101,6 @@ wait_growth s2 1000000 30 "after the restore"
 log "load reaches s2 again"
 
 # ---- stop the load, read the mediator's counts, stop everything
-# exited PID: the child has exited (gone, or a zombie waiting for `wait`).
-exited() { [[ ! -e /proc/$1 || "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)" == Z ]]; }
-# stop_child PID SIGNAL SECONDS: signals PID, waits for it (bounded); sets CHILD_RC.
-stop_child() {
-  kill "-$2" "$1" 2>/dev/null || true
-  wait_for "$3" exited "$1" || fail "pid $1 did not exit within $3s of SIG$2"
-  CHILD_RC=0
-  wait "$1" || CHILD_RC=$?
-}
 stop_child "$STREAM_PID" INT 120
 STREAM_RC=$CHILD_RC
 stop_child "$UNARY_PID" INT 120

@@ -59,8 +59,8 @@ else
 fi
 PIDS=()
 
-log() { echo "[$(date +%T)] $*"; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
+# shellcheck source=../proc_steps.sh
+source "$(dirname "$0")/../proc_steps.sh"
 
 cleanup() {
   local rc=$?
@@ -80,23 +80,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# wait_for SECONDS CMD...: runs CMD every 0.1 s until it succeeds or time is up.
-wait_for() {
-  local deadline=$((SECONDS + $1)); shift
-  until "$@"; do
-    [[ $SECONDS -lt $deadline ]] || return 1
-    sleep 0.1
-  done
-}
-# exited PID: the child has exited (gone, or a zombie waiting for `wait`).
-exited() { [[ ! -e /proc/$1 || "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)" == Z ]]; }
-# stop_child PID SIGNAL SECONDS: signals PID and waits for it (bounded); sets CHILD_RC.
-stop_child() {
-  kill "-$2" "$1" 2>/dev/null || true
-  wait_for "$3" exited "$1" || fail "pid $1 did not exit within $3s of SIG$2"
-  CHILD_RC=0
-  wait "$1" || CHILD_RC=$?
-}
 port_of() { sed -n 's/^log[a-z]* .* listening on .*:\([0-9][0-9]*\)$/\1/p' "$1" | head -n 1; }
 has_port() { [[ -n "$(port_of "$1")" ]]; }
 
