@@ -33,6 +33,10 @@ FlagSet::Flag* FlagSet::Find(std::string_view name) {
   return nullptr;
 }
 
+std::string FlagSet::UnexpectedArgument() const {
+  return positional_.empty() ? std::string() : "unexpected argument '" + positional_.front() + "' (see -help)";
+}
+
 bool FlagSet::WasSet(const std::string& name) const {
   for (const Flag& f : flags_) {
     if (f.name == name) return f.set;

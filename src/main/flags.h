@@ -45,6 +45,9 @@ class FlagSet {
   bool Parse(int argc, const char* const* argv, std::string* error);
 
   const std::vector<std::string>& positional() const { return positional_; }
+  // For programs that take no positional argument: the sentence naming the
+  // first one given, or "" when there is none.
+  std::string UnexpectedArgument() const;
   // Whether the flag was given, on the command line or in the -config file.
   bool WasSet(const std::string& name) const;
   // The -config file that was read; empty when none.

@@ -83,7 +83,7 @@ int ParseMediatorOptions(int argc, const char* const* argv, MediatorOptions* o) 
     std::fprintf(stderr, "logmediator: %s\n", sentence.c_str());
     return 2;
   };
-  if (!flags.positional().empty()) return fail("unexpected argument '" + flags.positional()[0] + "' (see -help)");
+  if (std::string e = flags.UnexpectedArgument(); !e.empty()) return fail(e);
   if (port < 0 || port > 65535) return fail("-port must be between 0 and 65535");
   if (cq < 1 || cq > 64) return fail("-cq-threads must be between 1 and 64");
   if (misses < 1 || misses > 1000) return fail("-max-misses must be between 1 and 1000");

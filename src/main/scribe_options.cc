@@ -197,7 +197,7 @@ int ParseScribeOptions(int argc, const char* const* argv, ScribeOptions* o) {
     std::fprintf(stderr, "logscribe: %s\n", sentence.c_str());
     return 2;
   };
-  if (!flags.positional().empty()) return fail("unexpected argument '" + flags.positional()[0] + "' (see -help)");
+  if (std::string e = flags.UnexpectedArgument(); !e.empty()) return fail(e);
   if (port < 0 || port > 65535) return fail("-port must be between 0 and 65535");
   if (pport < 0 || pport > 65535) return fail("-pport must be between 0 and 65535");
   if (!o->pprof && (flags.WasSet("pport") || flags.WasSet("pprof-bind"))) {

@@ -131,10 +131,8 @@ ParseOutcome ParseCatOptions(int argc, const char* const* argv, CatOptions* opti
     }
     return ParseOutcome::kError;
   }
-  if (!flags.positional().empty()) {
-    *message = "unexpected argument '" + flags.positional().front() + "' (see -help)";
-    return ParseOutcome::kError;
-  }
+  *message = flags.UnexpectedArgument();
+  if (!message->empty()) return ParseOutcome::kError;
   o.batch_lines = static_cast<int>(std::clamp<int64_t>(batch_lines, -1, kMaxBatchLines + 1));
   o.inflight = static_cast<int>(std::clamp<int64_t>(inflight, -1, kMaxInflight + 1));
   if (!flags.WasSet("path")) o.path = Hostname();

@@ -178,10 +178,8 @@ ParseOutcome ParseLoadgenOptions(int argc, const char* const* argv, LoadgenOptio
     }
     return ParseOutcome::kError;
   }
-  if (!flags.positional().empty()) {
-    *message = "unexpected argument '" + flags.positional().front() + "' (see -help)";
-    return ParseOutcome::kError;
-  }
+  *message = flags.UnexpectedArgument();
+  if (!message->empty()) return ParseOutcome::kError;
   *message = Validate(o, flags, connections, concurrency, batch_lines, files, paths, lines);
   if (!message->empty()) return ParseOutcome::kError;
   o.connections = static_cast<int>(connections);
