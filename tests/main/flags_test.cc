@@ -58,6 +58,13 @@ TEST_F(FlagsTest, NoArgumentsKeepTheDefaults) {
   EXPECT_TRUE(flags_.positional().empty());
 }
 
+TEST_F(FlagsTest, UnexpectedArgumentNamesTheFirstPositional) {
+  ASSERT_TRUE(Parse({"-port", "1"}));
+  EXPECT_EQ(flags_.UnexpectedArgument(), "");
+  ASSERT_TRUE(Parse({"stray", "-port", "2", "more"}));
+  EXPECT_EQ(flags_.UnexpectedArgument(), "unexpected argument 'stray' (see -help)");
+}
+
 TEST_F(FlagsTest, SingleAndDoubleDashWithSpaceOrEquals) {
   ASSERT_TRUE(Parse({"-path", "/a"})) << error_;
   EXPECT_EQ(path_, "/a");
