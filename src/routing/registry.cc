@@ -145,7 +145,7 @@ void Registry::RecomputeLocked() {
 
 bool Registry::Deregister(std::string_view id, std::string_view addr) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = scribes_.find(std::string(id));
+  auto it = scribes_.find(id);
   if (it == scribes_.end() || it->second.addr != addr) return false;
   scribes_.erase(it);
   RecomputeLocked();

@@ -3,8 +3,6 @@
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 
-#include <algorithm>
-#include <iterator>
 #include <thread>
 
 #include "scribe_link.h"
@@ -136,28 +134,17 @@ Status Forwarder::Submit(std::vector<std::unique_ptr<FileChunk>> chunks, uint64_
 }
 
 void Forwarder::DispatchLocked(const std::vector<FileFence::Send>& sends, Finished* done) {
-  // Queue every part first, then write once per link: one batch per scribe
-  // for a request's parts, not its first part alone and the rest after that
-  // write completes.
-  ScribeLink* touched[8];
-  size_t n_touched = 0;
-  std::vector<ScribeLink*> more;
   for (const FileFence::Send& send : sends) {
     if (send.owner == nullptr) {
       done->emplace_back(send.part, Status::Unavailable("no live scribe left for " + send.part->key()));
       continue;
     }
-    ScribeLink* link = LinkForLocked(*send.owner);
-    link->Enqueue(send.part);
-    if (std::find(touched, touched + n_touched, link) != touched + n_touched) continue;
-    if (n_touched < std::size(touched)) {
-      touched[n_touched++] = link;
-    } else if (std::find(more.begin(), more.end(), link) == more.end()) {
-      more.push_back(link);
-    }
+    LinkForLocked(*send.owner)->Enqueue(send.part);
   }
-  for (size_t i = 0; i < n_touched; ++i) touched[i]->Flush();
-  for (ScribeLink* link : more) link->Flush();
+  // Queue every part first, then write: one batch per scribe for a request's
+  // parts, not its first part alone and the rest after that write completes.
+  // A link with nothing queued, or a write outstanding, returns at once.
+  for (auto& [id, link] : links_) link->Flush();
 }
 
 void Forwarder::AckedLocked(const ScribeLink& link, const std::vector<ForwardPart*>& parts,
