@@ -1,6 +1,7 @@
 #include "scribe_metrics.h"
 
 #include "prometheus_text.h"
+#include "rpc_metrics.h"
 #include "status.h"
 
 namespace logscribe {
@@ -18,15 +19,6 @@ const char* WriteOpName(int op) {
 
 uint64_t Load(const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); }
 
-void Counter(PrometheusText* out, const char* name, const char* help, uint64_t value) {
-  out->Family(name, "counter", help);
-  out->Sample(name, {}, value);
-}
-
-void Gauge(PrometheusText* out, const char* name, const char* help, double value) {
-  out->Family(name, "gauge", help);
-  out->Sample(name, {}, value);
-}
 
 }  // namespace
 
@@ -38,27 +30,19 @@ std::string RenderScribeMetrics(const ScribeMetricsSources& src) {
 
   out.Family("logscribe_build_info", "gauge", "Always 1; the version of the running scribe.");
   out.Sample("logscribe_build_info", {{"version", src.version}}, uint64_t{1});
-  Gauge(&out, "logscribe_uptime_seconds", "Seconds since the scribe started.",
+  out.Gauge("logscribe_uptime_seconds", "Seconds since the scribe started.",
         std::chrono::duration<double>(std::chrono::steady_clock::now() - src.started).count());
 
-  // What came in.
-  Counter(&out, "logscribe_lines_received_total", "Lines accepted from clients (queued for writing).",
-          Load(rpc.lines_received));
-  Counter(&out, "logscribe_bytes_received_total",
-          "Bytes of accepted lines, newlines included.", Load(rpc.bytes_received));
-  Counter(&out, "logscribe_batches_received_total",
-          "Batches accepted: a Log or LogBatch request, or one LogStream message.",
-          Load(rpc.batches_received));
-  out.Histogram("logscribe_batch_lines", "Lines per accepted batch.", rpc.batch_lines.Take());
-  out.Histogram("logscribe_batch_bytes", "Bytes per accepted batch.", rpc.batch_bytes.Take());
+  // What came in, and the calls (rpc_metrics.h, shared with the mediator).
+  AppendRpcMetrics(&out, "logscribe", rpc);
 
   // What went out.
-  Counter(&out, "logscribe_lines_written_total", "Lines appended to log files.", stats.lines_written);
-  Counter(&out, "logscribe_bytes_written_total", "Bytes appended to log files.", stats.bytes_written);
-  Counter(&out, "logscribe_appends_total", "Appends (one writev or io_uring write per file and round).",
+  out.Counter("logscribe_lines_written_total", "Lines appended to log files.", stats.lines_written);
+  out.Counter("logscribe_bytes_written_total", "Bytes appended to log files.", stats.bytes_written);
+  out.Counter("logscribe_appends_total", "Appends (one writev or io_uring write per file and round).",
           Load(w.appends));
   out.Histogram("logscribe_append_bytes", "Bytes per append.", w.append_bytes.Take());
-  Counter(&out, "logscribe_rotations_total", "Files rotated, for any reason.", stats.rotations);
+  out.Counter("logscribe_rotations_total", "Files rotated, for any reason.", stats.rotations);
   out.Family("logscribe_rotations_by_reason_total", "counter",
              "Files rotated by reason: size (-size reached) or time (-rotate-every passed).");
   for (int r = 0; r < kRotateReasons; ++r) {
@@ -66,9 +50,9 @@ std::string RenderScribeMetrics(const ScribeMetricsSources& src) {
                {{"reason", static_cast<RotateReason>(r) == RotateReason::kSize ? "size" : "time"}},
                Load(w.rotations_by_reason[r]));
   }
-  Counter(&out, "logscribe_files_opened_total", "Log files opened (again after LRU eviction included).",
+  out.Counter("logscribe_files_opened_total", "Log files opened (again after LRU eviction included).",
           stats.files_opened);
-  Gauge(&out, "logscribe_open_files", "Log files open now.",
+  out.Gauge("logscribe_open_files", "Log files open now.",
         static_cast<double>(w.open_files.load(std::memory_order_relaxed)));
 
   out.Family("logscribe_write_errors_total", "counter",
@@ -86,60 +70,36 @@ std::string RenderScribeMetrics(const ScribeMetricsSources& src) {
 
   // Rotated files: compression and retention, in the background.
   const ArchiveCounters& a = src.sink->archive_counters();
-  Counter(&out, "logscribe_compressed_files_total", "Rotated files compressed (-compress).",
+  out.Counter("logscribe_compressed_files_total", "Rotated files compressed (-compress).",
           Load(a.files_compressed));
-  Counter(&out, "logscribe_compression_failures_total",
+  out.Counter("logscribe_compression_failures_total",
           "Compressions that failed (the file stays plain and is tried again later).",
           Load(a.compression_failures));
-  Counter(&out, "logscribe_compression_input_bytes_total", "Plain bytes of the files compressed.",
+  out.Counter("logscribe_compression_input_bytes_total", "Plain bytes of the files compressed.",
           Load(a.bytes_before));
-  Counter(&out, "logscribe_compression_output_bytes_total", "Compressed bytes of the files compressed.",
+  out.Counter("logscribe_compression_output_bytes_total", "Compressed bytes of the files compressed.",
           Load(a.bytes_after));
-  Counter(&out, "logscribe_backups_deleted_total", "Rotated files deleted by -max-backups.",
+  out.Counter("logscribe_backups_deleted_total", "Rotated files deleted by -max-backups.",
           Load(a.backups_deleted));
-  Counter(&out, "logscribe_archive_leftovers_removed_total",
+  out.Counter("logscribe_archive_leftovers_removed_total",
           "Leftovers of an interrupted compression removed: .tmp files, plain files whose "
           "compressed copy was complete.",
           Load(a.leftovers_removed));
-  Gauge(&out, "logscribe_archive_pending_logs", "Logs rotated and waiting for compression or retention.",
+  out.Gauge("logscribe_archive_pending_logs", "Logs rotated and waiting for compression or retention.",
         static_cast<double>(a.pending_logs.load(std::memory_order_relaxed)));
 
   // The queue between the RPC threads and the writers.
-  Gauge(&out, "logscribe_queue_bytes", "Bytes accepted and not yet written.",
+  out.Gauge("logscribe_queue_bytes", "Bytes accepted and not yet written.",
         static_cast<double>(stats.queued_bytes));
-  Gauge(&out, "logscribe_queue_limit_bytes", "-queue-bytes: past it requests are refused.",
+  out.Gauge("logscribe_queue_limit_bytes", "-queue-bytes: past it requests are refused.",
         static_cast<double>(src.queue_limit_bytes));
-  Gauge(&out, "logscribe_queue_chunks", "Per-file chunks accepted and not yet written (queue depth).",
+  out.Gauge("logscribe_queue_chunks", "Per-file chunks accepted and not yet written (queue depth).",
         static_cast<double>(Load(w.queued_chunks)));
-  Counter(&out, "logscribe_refused_batches_total",
+  out.Counter("logscribe_refused_batches_total",
           "Batches refused with RESOURCE_EXHAUSTED because the queue was full.", stats.refused_batches);
 
-  // Calls.
-  out.Histogram("logscribe_ack_latency_seconds",
-                "From a request (or stream message) read to its answer (or LogAck) queued.",
-                rpc.ack_latency_us.Take(), 1e6);
-  out.Family("logscribe_rpc_started_total", "counter", "Calls started, by method.");
-  for (int m = 0; m < kRpcMethods; ++m) {
-    out.Sample("logscribe_rpc_started_total", {{"method", RpcMethodName(static_cast<RpcMethod>(m))}},
-               Load(rpc.calls_by_method[m]));
-  }
-  out.Family("logscribe_rpc_answers_total", "counter",
-             "Answers by method and gRPC code: a Log or LogBatch call when it finishes, each "
-             "LogStream batch when it is acknowledged. OK is always listed, other codes once seen.");
-  for (int m = 0; m < kRpcMethods; ++m) {
-    for (int code = 0; code < kRpcCodes; ++code) {
-      const uint64_t n = Load(rpc.answers[m][code]);
-      if (n == 0 && code != 0) continue;
-      out.Sample("logscribe_rpc_answers_total",
-                 {{"method", RpcMethodName(static_cast<RpcMethod>(m))},
-                  {"code", StatusCodeName(static_cast<StatusCode>(code))}},
-                 n);
-    }
-  }
-  Gauge(&out, "logscribe_rpc_live_calls", "Calls under way.",
-        static_cast<double>(rpc.live_calls.load(std::memory_order_relaxed)));
   if (src.allow_list != nullptr) {
-    Counter(&out, "logscribe_allow_list_refused_total",
+    out.Counter("logscribe_allow_list_refused_total",
             "Calls refused because the client certificate is not on -allow-cn/-allow-san.",
             src.allow_list->refused_calls());
   }
