@@ -9,6 +9,8 @@
 // with RESOURCE_EXHAUSTED when that would pass max_queued_bytes; writers
 // subtract the bytes of each chunk they complete. Memory for queued lines is
 // thus bounded by max_queued_bytes plus one request. Every refusal is counted.
+// Admit() lets the RPC layer refuse a unary request before reading it, and
+// counts the requests being read against the same limit.
 #pragma once
 
 #include <atomic>
@@ -57,6 +59,12 @@ class FileSink final : public Sink {
 
   Status Submit(std::vector<std::unique_ptr<FileChunk>> chunks, uint64_t bytes,
                 Completion* completion) override;
+  // Reserves a typical request (a moving average of the submitted ones, at
+  // least kMinReserveBytes) in queued_bytes; RESOURCE_EXHAUSTED when that
+  // would pass max_queued_bytes.
+  Status Admit(uint64_t* reserved) override;
+  void Release(uint64_t reserved) override;
+  static constexpr uint64_t kMinReserveBytes = 4096;
   bool Drain(std::chrono::milliseconds timeout) override;
   void Stop() override;
   SinkStats Stats() const override;
@@ -87,6 +95,7 @@ class FileSink final : public Sink {
   WriterCounters counters_;
   ArchiveCounters archive_counters_;
   std::atomic<uint64_t> refused_{0};
+  std::atomic<uint64_t> typical_request_bytes_{0};  // for Admit()
   std::atomic<bool> stopped_{false};
   std::atomic<int> submitters_{0};  // Submit() calls under way
   // Declared before the writers: they hand it work until they are stopped.

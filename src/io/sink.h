@@ -43,6 +43,19 @@ class Sink {
   virtual Status Submit(std::vector<std::unique_ptr<FileChunk>> chunks, uint64_t bytes,
                         Completion* completion) = 0;
 
+  // Whether a request should be read at all, asked before reading it. OK
+  // reserves room for a request of the usual size (*reserved bytes, maybe 0),
+  // which the caller gives back with Release() before it submits or gives up,
+  // so that requests being read count against the same limit as queued ones.
+  // RESOURCE_EXHAUSTED when that room is not there: the RPC layer answers
+  // without taking the request's bytes off the connection. UNAVAILABLE once
+  // stopping. A refusal here counts as a refused batch.
+  virtual Status Admit(uint64_t* reserved) {
+    *reserved = 0;
+    return Status::Ok();
+  }
+  virtual void Release(uint64_t /*reserved*/) {}
+
   // Waits until everything submitted so far is written or failed, or until
   // `timeout` passed. Returns whether the queues are empty.
   virtual bool Drain(std::chrono::milliseconds timeout) = 0;

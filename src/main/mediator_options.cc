@@ -51,6 +51,9 @@ int ParseMediatorOptions(int argc, const char* const* argv, MediatorOptions* o) 
                   "most bytes coalesced into one batch to a scribe (default \"1MiB\")");
   flags.AddInt("stream-inflight", &inflight,
                "batches in flight per client stream and per scribe stream (default 64)");
+  flags.AddBool("bdp-probe", &o->bdp_probe,
+                "let HTTP/2 receive windows grow to the measured bandwidth-delay product: faster streams over long links, "
+                "but memory then follows what clients send ahead, not the links' queues (default false)");
   flags.AddCustom("max-line-bytes", [&](std::string_view v) { return SizeInto(v, &o->max_line_bytes); },
                   "longest line accepted; longer is INVALID_ARGUMENT; keep it at most the scribes' (default \"1MiB\")");
   flags.AddCustom("max-message-bytes", [&](std::string_view v) { return SizeInto(v, &o->max_message_bytes); },

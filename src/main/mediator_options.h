@@ -35,6 +35,8 @@ struct MediatorOptions {
   // Batches in flight per client stream, and per scribe stream. Default: 64
   // (-stream-inflight).
   int stream_inflight = 64;
+  // -bdp-probe: let gRPC grow HTTP/2 windows (ServeOptions::bdp_probe).
+  bool bdp_probe = false;
   // Longest line accepted. Default: 1MiB (-max-line-bytes); keep it at most
   // the scribes' own.
   uint64_t max_line_bytes = 1 << 20;

@@ -142,6 +142,9 @@ int ParseScribeOptions(int argc, const char* const* argv, ScribeOptions* o) {
         return "";
       }, "file, or null: everything but the file write, for benchmarks (default \"file\")");
   flags.AddInt("stream-inflight", &inflight, "batches in flight per LogStream before it stops reading (default 64)");
+  flags.AddBool("bdp-probe", &o->bdp_probe,
+                "let HTTP/2 receive windows grow to the measured bandwidth-delay product: faster streams over long links, "
+                "but memory then follows what clients send ahead, not -queue-bytes (default false)");
   flags.AddCustom("shutdown-timeout", [&](std::string_view v) -> std::string {
         std::string error;
         auto d = ParseDuration(v, &error);

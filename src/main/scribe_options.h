@@ -68,6 +68,8 @@ struct ScribeOptions {
   bool null_sink = false;
   // Batches in flight per stream. Default: 64 (-stream-inflight).
   int stream_inflight = 64;
+  // -bdp-probe: let gRPC grow HTTP/2 windows (ServeOptions::bdp_probe).
+  bool bdp_probe = false;
   // How long shutdown waits for in-flight calls. Default: 5s (-shutdown-timeout).
   std::chrono::milliseconds shutdown_timeout{5000};
   // TLS files and the client allow-list (see credentials.h). Default: no

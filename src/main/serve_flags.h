@@ -12,7 +12,8 @@
 namespace logscribe {
 
 // `flags` is a ScribeOptions or a MediatorOptions: -bind, -port, -cq-threads,
-// -max-message-bytes, -max-line-bytes and -stream-inflight, spelt alike.
+// -max-message-bytes, -max-line-bytes, -stream-inflight and -bdp-probe, spelt
+// alike.
 template <typename Flags>
 void FillServeOptions(const Flags& flags, std::shared_ptr<grpc::ServerCredentials> credentials,
                       ServeOptions* out) {
@@ -22,6 +23,7 @@ void FillServeOptions(const Flags& flags, std::shared_ptr<grpc::ServerCredential
   out->max_message_bytes = static_cast<int>(flags.max_message_bytes);
   out->format.max_line_bytes = flags.max_line_bytes;
   out->max_stream_inflight = flags.stream_inflight;
+  out->bdp_probe = flags.bdp_probe;
   out->credentials = std::move(credentials);
 }
 

@@ -85,7 +85,12 @@ class Reader {
 
 Status Malformed(const char* what) {
   return Status::InvalidArgument(std::string("a batch could not be parsed as logscribe.v1.LogBatch (") + what +
-                                 "); it and every later batch on this stream were not written");
+                                 ")");
+}
+
+// Why a path or filename is refused, or nullptr.
+const char* InvalidUtf8Field(const WireEntry& e) {
+  return !IsValidUtf8(e.path) ? "path" : !IsValidUtf8(e.filename) ? "filename" : nullptr;
 }
 
 // One LogRequest's fields into *e; false when its framing is broken.
@@ -187,7 +192,7 @@ WireParse ParseLogBatchWire(std::string_view wire, BatchBuilder* builder, WireEn
   // 2. Every entry validated and routed, then 3. the lines copied once.
   for (size_t i = 0; i < entries->size(); ++i) {
     const WireEntry& e = (*entries)[i];
-    const char* bad = !IsValidUtf8(e.path) ? "path" : !IsValidUtf8(e.filename) ? "filename" : nullptr;
+    const char* bad = InvalidUtf8Field(e);
     Status s = bad != nullptr ? Status::InvalidArgument(std::string(bad) + " must be valid UTF-8")
                               : builder->Route(e.path, e.filename, e.line.size());
     if (!s.ok()) {
@@ -198,6 +203,18 @@ WireParse ParseLogBatchWire(std::string_view wire, BatchBuilder* builder, WireEn
   builder->Reserve();
   for (const WireEntry& e : *entries) builder->AppendNext(e.line);
   return WireParse::kOk;
+}
+
+Status ParseLogRequestWire(std::string_view wire, BatchBuilder* builder) {
+  WireEntry e;
+  if (!ParseEntry(wire, &e)) {
+    return Status::InvalidArgument("the request could not be parsed as logscribe.v1.LogRequest");
+  }
+  if (const char* bad = InvalidUtf8Field(e)) return Status::InvalidArgument(std::string(bad) + " must be valid UTF-8");
+  if (Status s = builder->Route(e.path, e.filename, e.line.size()); !s.ok()) return s;
+  builder->Reserve();
+  builder->AppendNext(e.line);
+  return Status::Ok();
 }
 
 }  // namespace logscribe

@@ -38,6 +38,12 @@ enum class WireParse {
 WireParse ParseLogBatchWire(std::string_view wire, BatchBuilder* builder, WireEntries* entries, uint64_t* seq,
                             Status* why);
 
+// The wire bytes of one logscribe.v1.LogRequest (the unary Log) into
+// `builder`: INVALID_ARGUMENT when they do not parse or path or filename is
+// not UTF-8, else what BatchBuilder::Route says. `wire` must stay valid until
+// the builder's chunks are taken.
+Status ParseLogRequestWire(std::string_view wire, BatchBuilder* builder);
+
 // True when `s` is well-formed UTF-8 (no overlong forms, no surrogates,
 // nothing past U+10FFFF), as protobuf checks proto3 strings.
 bool IsValidUtf8(std::string_view s);

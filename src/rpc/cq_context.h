@@ -5,6 +5,7 @@
 // shared pointers, which are thread-safe objects.
 #pragma once
 
+#include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/server_context.h>
 
 #include <atomic>
@@ -19,16 +20,22 @@
 
 namespace logscribe {
 
-// LogScribe with LogStream on raw bytes: the stream handler parses each batch
-// itself, so a batch that does not parse (path or filename not UTF-8) ends the
-// stream with INVALID_ARGUMENT rather than looking like the client's
-// half-close (gRPC reports a message it cannot parse as the end of reads).
-using LogScribeService =
-    logscribe::v1::LogScribe::WithRawMethod_LogStream<logscribe::v1::LogScribe::AsyncService>;
+// LogScribe as the handlers take it:
+//  - LogStream on raw bytes: the stream handler parses each batch itself, so
+//    a batch that does not parse (path or filename not UTF-8) ends the stream
+//    with INVALID_ARGUMENT rather than looking like the client's half-close
+//    (gRPC reports a message it cannot parse as the end of reads);
+//  - Log and LogBatch generic (served by the server's AsyncGenericService):
+//    gRPC reads a registered unary method's request before any handler can
+//    refuse it; a generic call's bytes are read only when UnaryLogCall asks.
+using LogScribeService = logscribe::v1::LogScribe::WithGenericMethod_Log<
+    logscribe::v1::LogScribe::WithGenericMethod_LogBatch<
+        logscribe::v1::LogScribe::WithRawMethod_LogStream<logscribe::v1::LogScribe::Service>>>;
 
 // Constant after the server starts, shared by every CQ thread.
 struct ServerShared {
   LogScribeService* log_service = nullptr;
+  grpc::AsyncGenericService* generic = nullptr;  // Log and LogBatch
   logscribe::v1::Pinger::AsyncService* pinger = nullptr;
   Sink* sink = nullptr;
   RpcCounters* counters = nullptr;
@@ -47,7 +54,7 @@ struct CqContext {
   const std::unique_ptr<grpc::ServerCompletionQueue> cq;
   AckQueue acks;
   BatchBuilder builder;  // reused by every handler on this thread
-  WireEntries wire_entries;  // LogStreamCall's parse, reused likewise
+  WireEntries wire_entries;  // LogBatch and LogStream parses, reused likewise
 };
 
 }  // namespace logscribe

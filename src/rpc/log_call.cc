@@ -1,28 +1,52 @@
 #include "log_call.h"
 
+#include <string_view>
+
 #include "grpc_status.h"
 
 namespace logscribe {
+namespace {
+
+constexpr std::string_view kLogMethod = "/logscribe.v1.LogScribe/Log";
+constexpr std::string_view kLogBatchMethod = "/logscribe.v1.LogScribe/LogBatch";
+
+// LogResponse{res: "true"}, the seed's answer, serialised once.
+constexpr char kOkResponse[] = {0x0a, 0x04, 't', 'r', 'u', 'e'};
+
+std::optional<RpcMethod> MethodOf(const std::string& name) {
+  if (name == kLogMethod) return RpcMethod::kLog;
+  if (name == kLogBatchMethod) return RpcMethod::kLogBatch;
+  return std::nullopt;
+}
+
+}  // namespace
 
 UnaryLogCall::UnaryLogCall(CqContext* ctx) : ctx_(ctx) {
   server_ctx_.emplace();
-  responder_.emplace(&*server_ctx_);
+  stream_.emplace(&*server_ctx_);
+}
+
+UnaryLogCall::~UnaryLogCall() {
+  if (counted_live_) ctx_->shared->counters->live_calls.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void UnaryLogCall::Post(CqContext* ctx) {
+  UnaryLogCall* call = CallPool<UnaryLogCall>::Get(ctx);
+  ctx->shared->generic->RequestCall(&*call->server_ctx_, &*call->stream_, ctx->cq.get(), ctx->cq.get(),
+                                    &call->request_tag_);
 }
 
 void UnaryLogCall::Reset() {
   if (counted_live_) ctx_->shared->counters->live_calls.fetch_sub(1, std::memory_order_relaxed);
   counted_live_ = false;
-  responder_.reset();
+  stream_.reset();
   server_ctx_.reset();
   server_ctx_.emplace();
-  responder_.emplace(&*server_ctx_);
-  response_.Clear();
+  stream_.emplace(&*server_ctx_);
+  in_.Clear();
+  out_.Clear();
+  method_.reset();
   result_ = Status::Ok();
-  ClearRequest();
-}
-
-UnaryLogCall::~UnaryLogCall() {
-  if (counted_live_) ctx_->shared->counters->live_calls.fetch_sub(1, std::memory_order_relaxed);
 }
 
 void UnaryLogCall::OnRequest(bool ok) {
@@ -30,29 +54,65 @@ void UnaryLogCall::OnRequest(bool ok) {
     delete this;
     return;
   }
-  if (!ctx_->shared->shutting_down.load(std::memory_order_relaxed)) PostNext();
+  if (!ctx_->shared->shutting_down.load(std::memory_order_relaxed)) Post(ctx_);
+  started_ = std::chrono::steady_clock::now();
+  method_ = MethodOf(server_ctx_->method());
+  if (!method_) {  // what gRPC answers for a method no service has
+    stream_->Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "unknown method " + server_ctx_->method()),
+                    &finish_tag_);
+    return;
+  }
   counted_live_ = true;
   RpcCounters* counters = ctx_->shared->counters;
   counters->live_calls.fetch_add(1, std::memory_order_relaxed);
-  counters->CountStart(method());
-  started_ = std::chrono::steady_clock::now();
+  counters->CountStart(*method_);
+  // Admission before the read: a request the sink would refuse is not taken
+  // off the connection at all.
+  if (Status s = ctx_->shared->sink->Admit(&reserved_); !s.ok()) {
+    Finish(s);
+    return;
+  }
+  stream_->Read(&in_, &read_tag_);
+}
 
+void UnaryLogCall::OnRead(bool ok) {
+  ctx_->shared->sink->Release(reserved_);  // the request is no longer being read
+  reserved_ = 0;
+  if (!ok) {
+    // No request: the client cancelled, half-closed without a message, or
+    // sent one over -max-message-bytes (gRPC has then answered it already).
+    Finish(Status::InvalidArgument("no request message"));
+    return;
+  }
+  if (Status s = Submit(); !s.ok()) Finish(s);
+  // Otherwise the sink calls OnComplete() once the lines are handled.
+}
+
+Status UnaryLogCall::Submit() {
+  // The request's bytes in one piece (a copy only when gRPC received them in
+  // several slices), read straight into the builder.
+  grpc::Slice wire;
+  if (!in_.TrySingleSlice(&wire).ok() && !in_.DumpToSingleSlice(&wire).ok()) wire = grpc::Slice();
+  const std::string_view bytes(reinterpret_cast<const char*>(wire.begin()), wire.size());
   BatchBuilder* builder = &ctx_->builder;
   builder->Clear();
-  if (Status s = Fill(builder); !s.ok()) {
-    builder->Clear();
-    Finish(s);
-    return;
+  Status s;
+  if (*method_ == RpcMethod::kLog) {
+    s = ParseLogRequestWire(bytes, builder);
+  } else {
+    uint64_t seq = 0;
+    ParseLogBatchWire(bytes, builder, &ctx_->wire_entries, &seq, &s);
   }
-  const uint64_t bytes = builder->bytes();
-  const uint64_t lines = builder->lines();
-  Status s = ctx_->shared->sink->Submit(builder->Take(), bytes, this);
+  in_.Clear();
   if (!s.ok()) {
-    Finish(s);
-    return;
+    builder->Clear();
+    return s;
   }
-  counters->CountBatch(lines, bytes);
-  // The sink calls OnComplete() once the lines are handled.
+  const uint64_t line_bytes = builder->bytes();
+  const uint64_t lines = builder->lines();
+  s = ctx_->shared->sink->Submit(builder->Take(), line_bytes, this);
+  if (s.ok()) ctx_->shared->counters->CountBatch(lines, line_bytes);
+  return s;
 }
 
 void UnaryLogCall::OnComplete(Status status) {
@@ -63,52 +123,24 @@ void UnaryLogCall::OnComplete(Status status) {
 void UnaryLogCall::Deliver() { Finish(result_); }
 
 void UnaryLogCall::Finish(const Status& status) {
-  ctx_->shared->counters->CountAnswer(method(), static_cast<int>(status.code()), started_);
-  if (status.ok()) {
-    response_.set_res("true");
-  } else {
+  ctx_->shared->counters->CountAnswer(*method_, static_cast<int>(status.code()), started_);
+  if (!status.ok()) {
     ctx_->shared->counters->calls_failed.fetch_add(1, std::memory_order_relaxed);
+    stream_->Finish(ToGrpcStatus(status), &finish_tag_);
+    return;
   }
-  responder_->Finish(response_, ToGrpcStatus(status), &finish_tag_);
+  grpc::Slice response(kOkResponse, sizeof(kOkResponse), grpc::Slice::STATIC_SLICE);
+  out_ = grpc::ByteBuffer(&response, 1);
+  stream_->WriteAndFinish(out_, grpc::WriteOptions(), grpc::Status::OK, &finish_tag_);
 }
 
 void UnaryLogCall::OnFinish(bool /*ok*/) {
   // ok == false: the client is gone; nothing more to do either way. Once
   // shutting down, nothing is kept (the pool is emptied as the thread exits).
   Reset();
-  if (ctx_->shared->shutting_down.load(std::memory_order_relaxed) || !Recycle()) delete this;
-}
-
-void LogCall::Post(CqContext* ctx) {
-  LogCall* call = CallPool<LogCall>::Get(ctx);
-  ctx->shared->log_service->RequestLog(&*call->server_ctx_, &call->request_, &*call->responder_,
-                                       ctx->cq.get(), ctx->cq.get(), &call->request_tag_);
-}
-
-Status LogCall::Fill(BatchBuilder* builder) {
-  return builder->Add(request_.path(), request_.filename(), request_.line());
-}
-
-void LogBatchCall::Post(CqContext* ctx) {
-  LogBatchCall* call = CallPool<LogBatchCall>::Get(ctx);
-  ctx->shared->log_service->RequestLogBatch(&*call->server_ctx_, &call->request_,
-                                            &*call->responder_, ctx->cq.get(), ctx->cq.get(),
-                                            &call->request_tag_);
-}
-
-Status LogBatchCall::Fill(BatchBuilder* builder) { return FillFromBatch(request_, builder); }
-
-Status FillFromBatch(const logscribe::v1::LogBatch& batch, BatchBuilder* builder) {
-  const int n = batch.entries_size();
-  for (int i = 0; i < n; ++i) {
-    const logscribe::v1::LogRequest& e = batch.entries(i);
-    if (Status s = builder->Route(e.path(), e.filename(), e.line().size()); !s.ok()) {
-      return Status(s.code(), "entries[" + std::to_string(i) + "]: " + s.message());
-    }
+  if (ctx_->shared->shutting_down.load(std::memory_order_relaxed) || !CallPool<UnaryLogCall>::Put(this)) {
+    delete this;
   }
-  builder->Reserve();
-  for (int i = 0; i < n; ++i) builder->AppendNext(batch.entries(i).line());
-  return Status::Ok();
 }
 
 }  // namespace logscribe

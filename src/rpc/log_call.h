@@ -1,18 +1,28 @@
 // The unary handlers: LogScribe.Log (the seed's call) and LogScribe.LogBatch.
 //
+// Both methods are served through gRPC's generic API (LogScribeService marks
+// them generic) so that a request's bytes are read only once the sink has
+// room for them. For a registered unary method gRPC reads the whole request
+// before any handler sees the call, so a scribe behind a slow disk held every
+// request its clients kept in flight: peak RSS grew ~2.5 x those bytes (see
+// docs/RELIABILITY.md, slow disk). Here a call that arrives while the sink
+// would refuse it is answered RESOURCE_EXHAUSTED unread; gRPC then holds at
+// most the HTTP/2 stream window of its bytes.
+//
 // Thread contract: each call lives on its CQ's thread, except OnComplete(),
 // which a writer thread calls; it only hands the call to the AckQueue.
 //
-// Life of a call: Post() asks gRPC for the next request → OnRequest():
-// validate every entry (a request is accepted or rejected as a whole) and
-// submit to the sink → the sink completes on a writer thread → Deliver() on
-// the CQ thread → Finish → OnFinish() recycles the call: its request message
-// keeps its parsed entries' memory, so the next LogBatch of 256 lines parses
-// without allocating. Recycled calls wait in a CallPool of their CQ thread.
+// Life of a call: Post() asks gRPC for the next call → OnRequest(): which
+// method, then admission (Sink::Admit reserves room) → Read → OnRead(): the
+// reservation released, the wire bytes
+// parsed straight into the CQ's builder (a request is accepted or rejected as
+// a whole) and submitted → the sink completes on a writer thread → Deliver()
+// on the CQ thread → WriteAndFinish, or Finish with the error → OnFinish()
+// recycles the call into the CallPool of its CQ thread.
 #pragma once
 
-#include <grpcpp/server_context.h>
-#include <grpcpp/support/async_unary_call.h>
+#include <grpcpp/generic/async_generic_service.h>
+#include <grpcpp/support/byte_buffer.h>
 
 #include <chrono>
 #include <optional>
@@ -21,13 +31,12 @@
 #include "call.h"
 #include "completion.h"
 #include "cq_context.h"
-#include "logscribe.pb.h"
 
 namespace logscribe {
 
-// Finished calls of kind T kept by the CQ thread that finished them, for the
-// next request of that CQ. Thread contract: one pool per thread
-// (thread_local); its calls are deleted when the thread exits.
+// Finished calls kept by the CQ thread that finished them, for the next call
+// of that CQ. Thread contract: one pool per thread (thread_local); its calls
+// are deleted when the thread exits.
 template <typename T>
 class CallPool {
  public:
@@ -65,93 +74,41 @@ class CallPool {
   }
 };
 
-class UnaryLogCall : public Completion, public Deliverable {
+class UnaryLogCall final : public Completion, public Deliverable {
  public:
+  // Asks gRPC for one more generic call on this CQ.
+  static void Post(CqContext* ctx);
   ~UnaryLogCall() override;
 
- protected:
-  // A recycled call keeps its request's memory up to this much.
-  static constexpr size_t kMaxKeptRequestBytes = 256 << 10;
-  // Clear() keeps every parsed string's capacity, which is what makes the
-  // next 256-line batch parse without allocating; a big request's is let go,
-  // or up to kMaxPooled calls per thread would each keep megabytes (peak RSS
-  // 470 MiB against 320 in the slow-disk test with 1 MiB batches).
-  template <typename Message>
-  static void ClearKeepingSmall(Message* request) {
-    if (request->SpaceUsedLong() > kMaxKeptRequestBytes) {
-      Message().Swap(request);
-    } else {
-      request->Clear();
-    }
-  }
-
+ private:
+  friend class CallPool<UnaryLogCall>;
   explicit UnaryLogCall(CqContext* ctx);
 
-  // Makes a finished call ready for a new request: fresh ServerContext and
-  // responder (gRPC does not reuse them), cleared messages. ClearRequest()
-  // keeps the request's allocated entries.
+  // Makes a finished call ready for the next one: fresh context and stream
+  // (gRPC does not reuse them), empty buffers.
   void Reset();
-  virtual void ClearRequest() = 0;
-  // Puts the call back in its pool; false when it must be deleted instead.
-  virtual bool Recycle() = 0;
-
-  // Adds the request's entries to the builder; an error names the entry.
-  virtual Status Fill(BatchBuilder* builder) = 0;
-  // Asks gRPC for one more request of this kind on this CQ.
-  virtual void PostNext() = 0;
-  virtual RpcMethod method() const = 0;
-
   void OnRequest(bool ok);
+  void OnRead(bool ok);
   void OnFinish(bool ok);
   void OnComplete(Status status) override;
   void Deliver() override;
+  // Parses in_ into the CQ's builder and submits it.
+  Status Submit();
   void Finish(const Status& status);
 
   CqContext* const ctx_;
-  std::optional<grpc::ServerContext> server_ctx_;
-  logscribe::v1::LogResponse response_;
-  std::optional<grpc::ServerAsyncResponseWriter<logscribe::v1::LogResponse>> responder_;
+  std::optional<grpc::GenericServerContext> server_ctx_;
+  std::optional<grpc::GenericServerAsyncReaderWriter> stream_;
+  grpc::ByteBuffer in_;   // the request, as received
+  grpc::ByteBuffer out_;  // the LogResponse
   MemberTag<UnaryLogCall> request_tag_{this, &UnaryLogCall::OnRequest};
+  MemberTag<UnaryLogCall> read_tag_{this, &UnaryLogCall::OnRead};
   MemberTag<UnaryLogCall> finish_tag_{this, &UnaryLogCall::OnFinish};
+  std::optional<RpcMethod> method_;  // Log or LogBatch; empty for another name
+  uint64_t reserved_ = 0;  // Sink::Admit's room for the request being read
   Status result_;
   bool counted_live_ = false;
-  std::chrono::steady_clock::time_point started_;  // when the request arrived
+  std::chrono::steady_clock::time_point started_;  // when the call arrived
 };
-
-class LogCall final : public UnaryLogCall {
- public:
-  static void Post(CqContext* ctx);
-
- private:
-  friend class CallPool<LogCall>;
-  explicit LogCall(CqContext* ctx) : UnaryLogCall(ctx) {}
-  Status Fill(BatchBuilder* builder) override;
-  void PostNext() override { Post(ctx_); }
-  RpcMethod method() const override { return RpcMethod::kLog; }
-  void ClearRequest() override { ClearKeepingSmall(&request_); }
-  bool Recycle() override { return CallPool<LogCall>::Put(this); }
-
-  logscribe::v1::LogRequest request_;
-};
-
-class LogBatchCall final : public UnaryLogCall {
- public:
-  static void Post(CqContext* ctx);
-
- private:
-  friend class CallPool<LogBatchCall>;
-  explicit LogBatchCall(CqContext* ctx) : UnaryLogCall(ctx) {}
-  Status Fill(BatchBuilder* builder) override;
-  void PostNext() override { Post(ctx_); }
-  RpcMethod method() const override { return RpcMethod::kLogBatch; }
-  void ClearRequest() override { ClearKeepingSmall(&request_); }
-  bool Recycle() override { return CallPool<LogBatchCall>::Put(this); }
-
-  logscribe::v1::LogBatch request_;
-};
-
-// Fills `builder` from a batch's entries; the error names the entry. Shared by
-// LogBatch and LogStream.
-Status FillFromBatch(const logscribe::v1::LogBatch& batch, BatchBuilder* builder);
 
 }  // namespace logscribe

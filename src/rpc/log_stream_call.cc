@@ -62,7 +62,8 @@ void LogStreamCall::OnRead(bool ok) {
     // reading; the earlier batches still get their acks, then the status.
     builder->Clear();
     ctx_->shared->counters->calls_failed.fetch_add(1, std::memory_order_relaxed);
-    end_ = ToGrpcStatus(s);
+    end_ = ToGrpcStatus(Status::InvalidArgument(s.message() +
+                                                "; it and every later batch on this stream were not written"));
     read_done_ = true;
     MaybeFinish();
     MaybeFree();

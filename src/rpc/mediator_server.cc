@@ -26,7 +26,7 @@ Status MediatorServer::Start(MediatorServerOptions options, std::unique_ptr<Medi
   grpc::ServerBuilder builder;
   std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> cqs;
   const std::string address = PrepareBuilder(options, &builder, &s->port_, &cqs);
-  builder.RegisterService(&s->log_service_);
+  RegisterLogScribe(&builder, &s->log_services_, &s->shared_);
   builder.RegisterService(&s->register_service_);
   builder.RegisterService(&s->mediator_service_);
   if (Status st = BuildAndStart(&builder, address, &s->port_, &cqs, &s->server_); !st.ok()) return st;
@@ -40,7 +40,6 @@ Status MediatorServer::Start(MediatorServerOptions options, std::unique_ptr<Medi
   });
 
   ServerShared& shared = s->shared_;
-  shared.log_service = &s->log_service_;
   shared.pinger = nullptr;
   shared.sink = forwarder;
   shared.counters = &s->counters_;

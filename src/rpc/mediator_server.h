@@ -112,7 +112,7 @@ class MediatorServer {
   MediatorCallCounters call_counters_;
   ServerShared shared_;
   MediatorState state_;
-  LogScribeService log_service_;
+  LogScribeServices log_services_;
   logscribe::v1::Register::AsyncService register_service_;
   logscribe::v1::Mediator::AsyncService mediator_service_;
   RegisterKind::Kind register_kind_;

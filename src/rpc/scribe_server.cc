@@ -12,7 +12,6 @@ Status ScribeServer::Start(const ScribeServerOptions& options, Sink* sink,
                            std::unique_ptr<ScribeServer>* out) {
   std::unique_ptr<ScribeServer> server(new ScribeServer());
   ServerShared& shared = server->shared_;
-  shared.log_service = &server->log_service_;
   shared.pinger = &server->pinger_;
   shared.sink = sink;
   shared.counters = &server->counters_;
@@ -20,7 +19,7 @@ Status ScribeServer::Start(const ScribeServerOptions& options, Sink* sink,
   grpc::ServerBuilder builder;
   std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> cqs;
   const std::string address = PrepareBuilder(options, &builder, &server->port_, &cqs);
-  builder.RegisterService(&server->log_service_);
+  RegisterLogScribe(&builder, &server->log_services_, &server->shared_);
   builder.RegisterService(&server->pinger_);
   if (Status s = BuildAndStart(&builder, address, &server->port_, &cqs, &server->server_); !s.ok()) {
     return s;

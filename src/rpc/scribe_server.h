@@ -25,6 +25,7 @@
 
 #include "call.h"
 #include "cq_context.h"
+#include "server_steps.h"
 #include "logscribe.grpc.pb.h"
 #include "server_steps.h"
 #include "sink.h"
@@ -56,7 +57,7 @@ class ScribeServer {
   int port_ = 0;
   RpcCounters counters_;
   ServerShared shared_;
-  LogScribeService log_service_;
+  LogScribeServices log_services_;
   logscribe::v1::Pinger::AsyncService pinger_;
   std::unique_ptr<grpc::Server> server_;
   std::vector<std::unique_ptr<CqContext>> contexts_;

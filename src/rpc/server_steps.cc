@@ -20,9 +20,10 @@ std::string ListenAddress(const std::string& bind, int port) {
                                              : bind + ":" + std::to_string(port);
 }
 
-void ConfigureBuilder(grpc::ServerBuilder* builder, int max_message_bytes) {
+void ConfigureBuilder(grpc::ServerBuilder* builder, const ServeOptions& options) {
   builder->AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder->SetMaxReceiveMessageSize(max_message_bytes);
+  builder->SetMaxReceiveMessageSize(options.max_message_bytes);
+  builder->AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, options.bdp_probe ? 1 : 0);
   // A connection that has not finished its HTTP/2 (or TLS) handshake within
   // 10 s is closed (gRPC's default is 120 s): silent or half-spoken sockets
   // would otherwise hold descriptors the log files need. A connection with
@@ -31,11 +32,18 @@ void ConfigureBuilder(grpc::ServerBuilder* builder, int max_message_bytes) {
   builder->AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, kMaxConnectionIdleMs);
 }
 
+void RegisterLogScribe(grpc::ServerBuilder* builder, LogScribeServices* services, ServerShared* shared) {
+  builder->RegisterService(&services->log);
+  builder->RegisterAsyncGenericService(&services->generic);
+  shared->log_service = &services->log;
+  shared->generic = &services->generic;
+}
+
 std::string PrepareBuilder(const ServeOptions& options, grpc::ServerBuilder* builder, int* bound_port,
                            std::vector<std::unique_ptr<grpc::ServerCompletionQueue>>* cqs) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  ConfigureBuilder(builder, options.max_message_bytes);
+  ConfigureBuilder(builder, options);
   const std::string address = ListenAddress(options.bind, options.port);
   builder->AddListeningPort(address,
                             options.credentials ? options.credentials : grpc::InsecureServerCredentials(),
@@ -55,8 +63,9 @@ void StartLogScribe(grpc::Server* server, const ServeOptions& options, ServerSha
   cqs->clear();
   for (auto& ctx : *contexts) {
     for (int i = 0; i < options.posted_per_kind; ++i) {
-      LogCall::Post(ctx.get());
-      LogBatchCall::Post(ctx.get());
+      // Two per kind: Log and LogBatch share the generic call.
+      UnaryLogCall::Post(ctx.get());
+      UnaryLogCall::Post(ctx.get());
       LogStreamCall::Post(ctx.get());
     }
   }

@@ -116,17 +116,23 @@ TEST_F(HostileInputTest, MessagesOverTheSizeLimitAreResourceExhaustedAndNothingI
 
 // --- invalid UTF-8 in path and filename ------------------------------------
 
-TEST_F(HostileInputTest, InvalidUtf8IsRefusedByGrpcAndNothingIsWritten) {
+// Log and LogBatch are parsed by the scribe itself (UnaryLogCall): a path or
+// filename that is not UTF-8 refuses the whole request INVALID_ARGUMENT,
+// naming the field (and the entry of a batch).
+TEST_F(HostileInputTest, InvalidUtf8IsRefusedAndNothingIsWritten) {
   StartScribe();
   grpc::Status s = Log("bad\xff", "x", "line");
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::INTERNAL) << s.error_message();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+  EXPECT_EQ(s.error_message(), "path must be valid UTF-8");
   s = Log("", "bad\xc3\x28", "line");
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::INTERNAL) << s.error_message();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+  EXPECT_EQ(s.error_message(), "filename must be valid UTF-8");
   v1::LogBatch batch;
   Add(&batch, "ok", "a", "one");
   Add(&batch, "ok", "b\xe2\x82", "two");  // truncated 3-byte sequence
   s = LogBatch(batch);
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::INTERNAL) << s.error_message();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+  EXPECT_EQ(s.error_message(), "entries[1]: filename must be valid UTF-8");
   std::printf("invalid UTF-8: %d %s\n", s.error_code(), s.error_message().c_str());
   EXPECT_EQ(LogFiles(root_.path()), std::vector<std::string>{});
   EXPECT_TRUE(Log("", "after", "service goes on").ok());
@@ -219,6 +225,52 @@ TEST_F(HostileInputTest, MalformedStreamMessageEndsThatStreamAfterTheEarlierAcks
   EXPECT_EQ(File("m.log"), "good\n");
   std::printf("stream with a malformed message ended with %d (%s)\n", end.error_code(),
               end.error_message().c_str());
+  EXPECT_TRUE(Log("", "after", "service goes on").ok());
+}
+
+// Log and LogBatch go through the scribe's generic handler, which must still
+// answer what gRPC would: UNIMPLEMENTED for a method nobody serves, and
+// INVALID_ARGUMENT for bytes that are not the request message.
+grpc::Status RawUnary(const std::shared_ptr<grpc::Channel>& channel, const std::string& method,
+                      const std::string& bytes) {
+  grpc::GenericStub generic(channel);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + 30s);
+  grpc::CompletionQueue cq;
+  grpc::Slice slice(bytes);
+  grpc::ByteBuffer request(&slice, 1);
+  auto call = generic.PrepareUnaryCall(&ctx, method, request, &cq);
+  call->StartCall();
+  grpc::ByteBuffer response;
+  grpc::Status status;
+  call->Finish(&response, &status, reinterpret_cast<void*>(1));
+  void* tag;
+  bool ok;
+  EXPECT_TRUE(cq.Next(&tag, &ok));
+  return status;
+}
+
+TEST_F(HostileInputTest, UnknownMethodsAndMalformedUnaryRequestsGetClearStatuses) {
+  StartScribe();
+  grpc::Status s = RawUnary(channel_, "/logscribe.v1.LogScribe/Nope", "");
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED) << s.error_message();
+  s = RawUnary(channel_, "/other.Service/Log", "");
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED) << s.error_message();
+  // Field 1 claims 100 bytes and has 3.
+  const std::string truncated("\x0a\x64" "abc", 5);
+  s = RawUnary(channel_, "/logscribe.v1.LogScribe/LogBatch", truncated);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+  EXPECT_NE(s.error_message().find("could not be parsed"), std::string::npos) << s.error_message();
+  s = RawUnary(channel_, "/logscribe.v1.LogScribe/Log", truncated);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+  EXPECT_NE(s.error_message().find("could not be parsed"), std::string::npos) << s.error_message();
+  // A well-formed request sent the same way is written.
+  v1::LogRequest req;
+  req.set_filename("raw");
+  req.set_line("by hand");
+  EXPECT_TRUE(RawUnary(channel_, "/logscribe.v1.LogScribe/Log", req.SerializeAsString()).ok());
+  EXPECT_EQ(File("raw.log"), "by hand\n");
+  EXPECT_EQ(LogFiles(root_.path()), std::vector<std::string>{"raw.log"});
   EXPECT_TRUE(Log("", "after", "service goes on").ok());
 }
 
