@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test with ctest: first the
 # Release build; then the src/io unit tests under ThreadSanitizer and each
-# libFuzzer target for FUZZ_SECONDS (default 20) over its corpus (both with
+# libFuzzer target for FUZZ_SECONDS (default 60) over its corpus (both with
 # clang); then the whole suite built with AddressSanitizer and
 # UndefinedBehaviorSanitizer. The last line is the plain count of the last
 # ctest run: "asan: N passed, N failed, N skipped".
@@ -29,7 +29,7 @@ tools/build.sh
 [ "${1:-}" != "--fast" ] || { summarize release "$LOG"; exit 0; }
 
 tests/reliability/tsan.sh
-fuzz/run.sh -time "${FUZZ_SECONDS:-20}"
+fuzz/run.sh -time "${FUZZ_SECONDS:-60}"
 tools/build.sh --sanitize
 # Leaks are reported by LeakSanitizer; gRPC's own static state is not ours.
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
