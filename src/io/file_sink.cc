@@ -59,6 +59,7 @@ Status FileSink::Submit(std::vector<std::unique_ptr<FileChunk>> chunks, uint64_t
     }
     return Status::Ok();
   }
+  admission_.Observe(bytes);
   const uint64_t before = counters_.queued_bytes.fetch_add(bytes, std::memory_order_relaxed);
   if (before + bytes > options_.max_queued_bytes) {
     counters_.queued_bytes.fetch_sub(bytes, std::memory_order_relaxed);
@@ -67,9 +68,6 @@ Status FileSink::Submit(std::vector<std::unique_ptr<FileChunk>> chunks, uint64_t
         "the scribe's queue is full (" + std::to_string(before) + " bytes queued, -queue-bytes " +
         std::to_string(options_.max_queued_bytes) + "); retry later");
   }
-  // A moving average (1/8 weight); racing updates lose a sample, no more.
-  const uint64_t typical = typical_request_bytes_.load(std::memory_order_relaxed);
-  typical_request_bytes_.store(typical - typical / 8 + bytes / 8, std::memory_order_relaxed);
   counters_.queued_chunks.fetch_add(chunks.size(), std::memory_order_relaxed);
   const bool ack_now = options_.ack == AckMode::kReceived;
   if (completion != nullptr && !ack_now) completion->Arm(static_cast<int>(chunks.size()));
@@ -87,22 +85,15 @@ Status FileSink::Submit(std::vector<std::unique_ptr<FileChunk>> chunks, uint64_t
 Status FileSink::Admit(uint64_t* reserved) {
   *reserved = 0;
   if (stopped_.load(std::memory_order_relaxed)) return Status::Unavailable("the scribe is shutting down");
-  const uint64_t want = std::max(kMinReserveBytes, typical_request_bytes_.load(std::memory_order_relaxed));
-  const uint64_t before = counters_.queued_bytes.fetch_add(want, std::memory_order_relaxed);
-  if (before + want <= options_.max_queued_bytes) {
-    *reserved = want;
-    return Status::Ok();
-  }
-  counters_.queued_bytes.fetch_sub(want, std::memory_order_relaxed);
+  uint64_t queued = 0;
+  if (admission_.TryReserve(reserved, &queued)) return Status::Ok();
   refused_.fetch_add(1, std::memory_order_relaxed);
-  return Status::ResourceExhausted("the scribe's queue is full (" + std::to_string(before) +
+  return Status::ResourceExhausted("the scribe's queue is full (" + std::to_string(queued) +
                                    " bytes queued or being read, -queue-bytes " +
                                    std::to_string(options_.max_queued_bytes) + "); retry later");
 }
 
-void FileSink::Release(uint64_t reserved) {
-  if (reserved != 0) counters_.queued_bytes.fetch_sub(reserved, std::memory_order_relaxed);
-}
+void FileSink::Release(uint64_t reserved) { admission_.Release(reserved); }
 
 bool FileSink::Drain(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;

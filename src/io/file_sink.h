@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "admission.h"
 #include "file_writer.h"
 #include "log_root.h"
 #include "sink.h"
@@ -59,12 +60,10 @@ class FileSink final : public Sink {
 
   Status Submit(std::vector<std::unique_ptr<FileChunk>> chunks, uint64_t bytes,
                 Completion* completion) override;
-  // Reserves a typical request (a moving average of the submitted ones, at
-  // least kMinReserveBytes) in queued_bytes; RESOURCE_EXHAUSTED when that
-  // would pass max_queued_bytes.
+  // Reserves room for a request in queued_bytes (RequestAdmission);
+  // RESOURCE_EXHAUSTED when that would pass max_queued_bytes.
   Status Admit(uint64_t* reserved) override;
   void Release(uint64_t reserved) override;
-  static constexpr uint64_t kMinReserveBytes = 4096;
   bool Drain(std::chrono::milliseconds timeout) override;
   void Stop() override;
   SinkStats Stats() const override;
@@ -81,7 +80,8 @@ class FileSink final : public Sink {
   ArchiveThread* archive_for_test() const { return archive_.get(); }
 
  private:
-  FileSink(const FileSinkOptions& options) : options_(options) {}
+  FileSink(const FileSinkOptions& options)
+      : options_(options), admission_(&counters_.queued_bytes, options.max_queued_bytes) {}
 
   struct SubmitGuard {
     explicit SubmitGuard(std::atomic<int>* n) : n_(n) { n_->fetch_add(1, std::memory_order_seq_cst); }
@@ -95,7 +95,7 @@ class FileSink final : public Sink {
   WriterCounters counters_;
   ArchiveCounters archive_counters_;
   std::atomic<uint64_t> refused_{0};
-  std::atomic<uint64_t> typical_request_bytes_{0};  // for Admit()
+  RequestAdmission admission_;
   std::atomic<bool> stopped_{false};
   std::atomic<int> submitters_{0};  // Submit() calls under way
   // Declared before the writers: they hand it work until they are stopped.

@@ -110,6 +110,7 @@ Status Forwarder::Submit(std::vector<std::unique_ptr<FileChunk>> chunks, uint64_
       }
       return Status::Ok();
     }
+    admission_.Observe(bytes);
     const uint64_t queued = queued_bytes_.load(std::memory_order_relaxed);
     if (queued + bytes > options_.max_queued_bytes) {
       return Refuse(ForwardRefusal::kQueueFull,
@@ -204,6 +205,17 @@ void Forwarder::CountSentLocked(const ScribeLink& link, uint64_t lines, uint64_t
   stats.sent_bytes += bytes;
   ++stats.sent_batches;
 }
+
+Status Forwarder::Admit(uint64_t* reserved) {
+  uint64_t queued = 0;
+  if (admission_.TryReserve(reserved, &queued)) return Status::Ok();
+  return Refuse(ForwardRefusal::kQueueFull,
+                Status::ResourceExhausted("the mediator's queue is full (" + std::to_string(queued) +
+                                          " bytes not yet acknowledged by scribes or being read, -queue-bytes " +
+                                          std::to_string(options_.max_queued_bytes) + "); retry later"));
+}
+
+void Forwarder::Release(uint64_t reserved) { admission_.Release(reserved); }
 
 Status Forwarder::Refuse(ForwardRefusal why, Status status) {
   refused_[static_cast<int>(why)].fetch_add(1, std::memory_order_relaxed);

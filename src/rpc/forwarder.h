@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "file_fence.h"
+#include "admission.h"  // src/io
 #include "forward_part.h"
 #include "router.h"
 #include "sink.h"
@@ -128,6 +129,10 @@ class Forwarder final : public Sink {
   // RESOURCE_EXHAUSTED past -queue-bytes; nothing is forwarded then.
   Status Submit(std::vector<std::unique_ptr<FileChunk>> chunks, uint64_t bytes,
                 Completion* completion) override;
+  // Reserves room for a unary request before it is read (RequestAdmission);
+  // RESOURCE_EXHAUSTED, counted as queue_full, when -queue-bytes has none.
+  Status Admit(uint64_t* reserved) override;
+  void Release(uint64_t reserved) override;
   bool Drain(std::chrono::milliseconds timeout) override;
   // Refuses new work, fails every part still held (UNAVAILABLE), closes every
   // link and waits (bounded) until each has released its gRPC operations.
@@ -184,6 +189,7 @@ class Forwarder final : public Sink {
   std::atomic<uint64_t> retried_lines_{0};
   std::atomic<uint64_t> failed_lines_{0};
   std::atomic<uint64_t> refused_[kForwardRefusals] = {};
+  RequestAdmission admission_{&queued_bytes_, options_.max_queued_bytes};
 };
 
 }  // namespace logscribe

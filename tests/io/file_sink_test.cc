@@ -388,6 +388,67 @@ TEST_P(FileSinkTest, RefusesWhenTheQueueIsFullAndRecovers) {
   EXPECT_EQ(SplitLines(Read("q.log")).size(), 16u);
 }
 
+// Admit() reserves room for a request before the RPC layer reads it: 1/16 of
+// the queue before any request, then the largest recent one, decaying to a
+// 4 KiB floor as small ones follow. Reserved bytes count against
+// -queue-bytes until released.
+TEST_P(FileSinkTest, AdmitReservesRoomForTheLargestRecentRequest) {
+  FileSinkOptions options;
+  options.max_queued_bytes = 1 << 20;
+  options.per_writer.write_delay = 200ms;
+  Create(options);
+  if (IsSkipped()) return;
+  std::vector<uint64_t> reserved;
+  for (int i = 0; i < 16; ++i) {
+    uint64_t r = 0;
+    ASSERT_TRUE(sink_->Admit(&r).ok()) << i;
+    EXPECT_EQ(r, 65536u);
+    reserved.push_back(r);
+  }
+  EXPECT_EQ(sink_->Stats().queued_bytes, 1u << 20);
+  uint64_t none = 1;
+  const Status full = sink_->Admit(&none);
+  EXPECT_EQ(full.code(), StatusCode::kResourceExhausted) << full.ToString();
+  EXPECT_NE(full.message().find("being read"), std::string::npos) << full.message();
+  EXPECT_EQ(none, 0u);
+  EXPECT_EQ(sink_->Stats().refused_batches, 1u);
+  for (uint64_t r : reserved) sink_->Release(r);
+  EXPECT_EQ(sink_->Stats().queued_bytes, 0u);
+
+  // A 200 KiB request raises the estimate to its size at once.
+  RecordingCompletion big;
+  const std::vector<std::string> big_lines(100, std::string(2047, 'b'));  // 204,800 bytes
+  ASSERT_TRUE(SubmitLines(sink_.get(), "", "a", big_lines, &big).ok());
+  uint64_t r = 0;
+  ASSERT_TRUE(sink_->Admit(&r).ok());
+  EXPECT_EQ(r, 204800u);
+  sink_->Release(r);
+
+  // Small requests bring it down to the floor.
+  std::vector<std::unique_ptr<RecordingCompletion>> small;
+  for (int i = 0; i < 300; ++i) {
+    small.push_back(std::make_unique<RecordingCompletion>());
+    ASSERT_TRUE(SubmitLines(sink_.get(), "", "a", {std::string(99, 's')}, small.back().get()).ok()) << i;
+  }
+  ASSERT_TRUE(sink_->Admit(&r).ok());
+  EXPECT_EQ(r, RequestAdmission::kMinReserveBytes);
+  sink_->Release(r);
+  ASSERT_TRUE(sink_->Drain(kWaitLimit));
+  EXPECT_EQ(sink_->Stats().queued_bytes, 0u);
+  EXPECT_EQ(SplitLines(Read("a.log")).size(), 400u);
+}
+
+// Once stopping, Admit() says so and reserves nothing.
+TEST_P(FileSinkTest, AdmitIsUnavailableOnceStopped) {
+  Create(FileSinkOptions());
+  if (IsSkipped()) return;
+  sink_->Stop();
+  uint64_t r = 1;
+  EXPECT_EQ(sink_->Admit(&r).code(), StatusCode::kUnavailable);
+  EXPECT_EQ(r, 0u);
+  EXPECT_EQ(sink_->Stats().queued_bytes, 0u);
+}
+
 // Many producers against a small queue: every request is either refused at
 // Submit or written, and the bytes in the file match the accepted ones.
 TEST_P(FileSinkTest, EveryRequestIsRefusedOrWritten) {
