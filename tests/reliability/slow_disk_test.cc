@@ -15,6 +15,7 @@
 
 #include <thread>
 
+#include "mediator_cluster.h"
 #include "reliability_util.h"
 #include "scribe_process.h"
 
@@ -34,26 +35,30 @@ struct SlowCase {
 };
 void PrintTo(const SlowCase& c, std::ostream* os) { *os << c.name; }
 
-class SlowDiskTest : public ::testing::TestWithParam<SlowCase> {};
+// 8 streams, 64 batches of 256 KB each (125 MiB in flight).
+const SlowCase kStreamFlood{"stream_flood", 8 * 64 * 256000,
+                            {"-mode", "stream", "-connections", "8", "-concurrency", "64", "-batch-lines",
+                             "256", "-line-bytes", "1000"}};
+// 8 connections of 32 LogBatch RPCs of 1 MiB (16 lines of 64 KiB): 256 MiB.
+const SlowCase kBatchFlood{"batch_flood", 8 * 32 * (16u << 16),
+                           {"-mode", "batch", "-connections", "8", "-concurrency", "32", "-batch-lines", "16",
+                            "-line-bytes", "64KiB"}};
 
-TEST_P(SlowDiskTest, MemoryStaysUnderQueueBytesAndClientsSeeResourceExhausted) {
-  TempDir dir;
-  const std::string root = dir.path() + "/root";
-  std::string out;
-  auto scribe = ScribeProcess::Start(
-      LOGSCRIBE_BINARY, {"-path", root, "-test-write-delay", "50ms", "-queue-bytes", "8MiB"}, &out);
-  ASSERT_NE(scribe, nullptr) << out;
-  const uint64_t base_peak = PeakResidentBytes(scribe->pid());
+std::string CaseName(const ::testing::TestParamInfo<SlowCase>& info) { return info.param.name; }
 
-  std::vector<std::string> args = {"-target", scribe->target(), "-duration", "3s", "-verify-root", root,
-                                   "-json", "-quiet"};
-  args.insert(args.end(), GetParam().loadgen_args.begin(), GetParam().loadgen_args.end());
+// Runs the case's load against `target` for 3 s and checks what clients saw
+// and what `watched` (the process in front of the clients) peaked at: under
+// `queue_copies` x -queue-bytes plus the fixed overhead.
+void RunSlowCase(const SlowCase& c, const TempDir& dir, const std::string& target, const std::string& root,
+                 pid_t watched, const char* who, uint64_t queue_copies) {
+  const uint64_t base_peak = PeakResidentBytes(watched);
+  std::vector<std::string> args = {"-target", target, "-duration", "3s", "-verify-root", root, "-json", "-quiet"};
+  args.insert(args.end(), c.loadgen_args.begin(), c.loadgen_args.end());
   auto loadgen = BackgroundProcess::Start(LOADGEN_BINARY, args, dir.path() + "/loadgen.json",
                                           dir.path() + "/loadgen.err");
   ASSERT_NE(loadgen, nullptr);
   const int code = loadgen->Wait(120s);
-  const uint64_t peak = PeakResidentBytes(scribe->pid());
-  EXPECT_EQ(scribe->Stop(), 0) << scribe->output();  // alive, and stops cleanly
+  const uint64_t peak = PeakResidentBytes(watched);
 
   const std::string json = Slurp(dir.path() + "/loadgen.json");
   EXPECT_EQ(code, 0) << json << "\n" << Slurp(dir.path() + "/loadgen.err");
@@ -63,13 +68,44 @@ TEST_P(SlowDiskTest, MemoryStaysUnderQueueBytesAndClientsSeeResourceExhausted) {
   EXPECT_EQ(JsonNumber(json, "duplicated"), 0) << json;
   EXPECT_EQ(JsonNumber(json, "corrupted"), 0) << json;
   if (!kUnderAsan) {
-    EXPECT_LT(peak, base_peak + kQueueBytes + kOverheadBytes)
-        << "peak RSS " << peak << " bytes, at start " << base_peak;
+    EXPECT_LT(peak, base_peak + queue_copies * kQueueBytes + kOverheadBytes)
+        << who << " peak RSS " << peak << " bytes, at start " << base_peak;
   }
-  std::printf("slow disk %s: VmHWM %.1f MiB at start, %.1f MiB peak (-queue-bytes 8 MiB, clients keep "
+  std::printf("slow disk %s, %s: VmHWM %.1f MiB at start, %.1f MiB peak (-queue-bytes 8 MiB, clients keep "
               "%.0f MiB in flight); %s\n",
-              GetParam().name, base_peak / 1048576.0, peak / 1048576.0,
-              GetParam().inflight_bytes / 1048576.0, json.c_str());
+              c.name, who, base_peak / 1048576.0, peak / 1048576.0, c.inflight_bytes / 1048576.0, json.c_str());
+}
+
+class SlowDiskTest : public ::testing::TestWithParam<SlowCase> {};
+
+TEST_P(SlowDiskTest, MemoryStaysUnderQueueBytesAndClientsSeeResourceExhausted) {
+  TempDir dir;
+  const std::string root = dir.path() + "/root";
+  std::string out;
+  auto scribe = ScribeProcess::Start(
+      LOGSCRIBE_BINARY, {"-path", root, "-test-write-delay", "50ms", "-queue-bytes", "8MiB"}, &out);
+  ASSERT_NE(scribe, nullptr) << out;
+  RunSlowCase(GetParam(), dir, scribe->target(), root, scribe->pid(), "scribe", 1);
+  EXPECT_EQ(scribe->Stop(), 0) << scribe->output();  // alive, and stops cleanly
+}
+
+// The same loads through a mediator (-queue-bytes 8MiB) in front of one slow
+// scribe: the mediator's queue fills with lines the scribe has not yet
+// acknowledged, and the mediator refuses and bounds its memory the same way.
+// Its bound counts -queue-bytes twice: the parts it holds until the scribe
+// acknowledges them, and their wire copies in the batches written to it.
+class SlowScribeBehindMediatorTest : public ::testing::TestWithParam<SlowCase> {};
+
+TEST_P(SlowScribeBehindMediatorTest, MediatorMemoryStaysUnderQueueBytes) {
+  TempDir dir;
+  MediatorCluster cluster;
+  std::string out;
+  ASSERT_TRUE(cluster.StartMediator({"-queue-bytes", "8MiB"}, 0, &out)) << out;
+  ASSERT_TRUE(cluster.StartScribe("s1", {"-test-write-delay", "50ms", "-queue-bytes", "8MiB"}, &out)) << out;
+  ASSERT_TRUE(cluster.WaitForScribes({"s1"}));
+  RunSlowCase(GetParam(), dir, cluster.mediator()->target(), cluster.root("s1"), cluster.mediator()->pid(),
+              "mediator", 2);
+  EXPECT_EQ(cluster.StopMediator(), 0) << cluster.mediator()->output();
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -83,22 +119,19 @@ INSTANTIATE_TEST_SUITE_P(
         SlowCase{"stream_heavy", 4 * 64 * 256000,
                  {"-mode", "stream", "-connections", "4", "-concurrency", "64", "-batch-lines", "256",
                   "-line-bytes", "1000"}},
-        // 8 streams, 64 batches of 256 KB each: twice as much, same bound.
-        SlowCase{"stream_flood", 8 * 64 * 256000,
-                 {"-mode", "stream", "-connections", "8", "-concurrency", "64", "-batch-lines", "256",
-                  "-line-bytes", "1000"}},
+        kStreamFlood,
         // 4 connections of 32 LogBatch RPCs of 1 MiB (16 lines of 64 KiB) in flight.
         SlowCase{"batch_heavy", 4 * 32 * (16u << 16),
                  {"-mode", "batch", "-connections", "4", "-concurrency", "32", "-batch-lines", "16",
                   "-line-bytes", "64KiB"}},
-        // Twice as many: 8 connections, 256 MiB in flight, same bound.
-        SlowCase{"batch_flood", 8 * 32 * (16u << 16),
-                 {"-mode", "batch", "-connections", "8", "-concurrency", "32", "-batch-lines", "16",
-                  "-line-bytes", "64KiB"}},
+        kBatchFlood,
         // The seed's unary Log: 4 connections of 256 calls of one 64 KiB line.
         SlowCase{"unary_flood", 4 * 256 * (1u << 16),
                  {"-mode", "unary", "-connections", "4", "-concurrency", "256", "-line-bytes", "64KiB"}}),
-    [](const ::testing::TestParamInfo<SlowCase>& info) { return std::string(info.param.name); });
+    CaseName);
+
+INSTANTIATE_TEST_SUITE_P(Loads, SlowScribeBehindMediatorTest, ::testing::Values(kStreamFlood, kBatchFlood),
+                         CaseName);
 
 }  // namespace
 }  // namespace logscribe::testing
