@@ -14,6 +14,7 @@
 #include <cstring>
 #include <vector>
 
+#include "codec.h"
 #include "file_key.h"
 #include "rotated_name.h"
 
@@ -363,6 +364,19 @@ Status LogRoot::OpenForAppend(std::string_view key, int* fd_out, uint64_t* size,
   return Status::Ok();
 }
 
+namespace {
+
+// Whether `plain` (a rotated name) has a compressed copy in `dirfd`.
+bool CompressedCopyExists(int dirfd, const std::string& plain) {
+  for (Codec codec : {Codec::kZstd, Codec::kGzip}) {
+    const std::string copy = plain + std::string(CodecExtension(codec));
+    if (::faccessat(dirfd, copy.c_str(), F_OK, AT_SYMLINK_NOFOLLOW) == 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 Status LogRoot::Rotate(std::string_view key, std::chrono::system_clock::time_point now,
                        std::string* rotated_name) const {
   int dirfd;
@@ -372,6 +386,13 @@ Status LogRoot::Rotate(std::string_view key, std::chrono::system_clock::time_poi
   Status result = Status::Internal("rotation of " + std::string(key) + " found no free name");
   for (int counter = 0; counter < 10000; ++counter) {
     std::string target = RotatedName(filename, now, counter);
+    // A name whose plain file is gone may still have its compressed copy:
+    // the archive thread compresses a rotation and unlinks it, possibly
+    // within the millisecond of the stamp. Reusing that name would make the
+    // new rotation look like the copy's leftover plain file, and it would be
+    // deleted. The copy is renamed into place before the plain file goes, so
+    // checking the copies here and the plain file by the rename is enough.
+    if (CompressedCopyExists(dirfd, target)) continue;
     if (::renameat2(dirfd, current.c_str(), dirfd, target.c_str(), RENAME_NOREPLACE) == 0) {
       *rotated_name = std::move(target);
       result = Status::Ok();

@@ -239,7 +239,18 @@ TEST_F(RetentionTest, MaxBackupsWithCompression) {
   })) << log.rotations.size() << " rotations, " << log.plain << " plain";
   EXPECT_EQ(log.compressed, 2);
   const std::vector<std::string> tail(acked["z"].end() - static_cast<long>(log.lines.size()), acked["z"].end());
-  EXPECT_EQ(log.lines, tail);
+  // On failure: the files, and where the lines on disk skip some.
+  std::string where;
+  for (const auto& r : log.rotations) where += r + " ";
+  for (const auto& e : fs::directory_iterator(Dir())) where += "\n  " + e.path().filename().string();
+  for (size_t i = 1; i < log.lines.size(); ++i) {
+    const size_t at = std::find(acked["z"].begin(), acked["z"].end(), log.lines[i - 1]) - acked["z"].begin();
+    if (at + 1 >= acked["z"].size() || acked["z"][at + 1] != log.lines[i]) {
+      where += "\n  gap after line " + std::to_string(i - 1) + ": " + log.lines[i - 1].substr(0, 12) + " -> " +
+               log.lines[i].substr(0, 12);
+    }
+  }
+  EXPECT_EQ(log.lines, tail) << where;
 }
 
 // -rotate-every 1s with no size limit: a file that keeps getting lines

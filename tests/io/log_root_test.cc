@@ -465,6 +465,23 @@ TEST_F(LogRootTest, RotateNeverReplacesAnExistingFile) {
   EXPECT_EQ(ReadFile(root_path_ + "/" + rotated), "current\n");
 }
 
+// A rotation whose plain file was compressed and unlinked within the same
+// millisecond leaves only its copy under that name: the next rotation must
+// not take the plain name, or the archive thread would take it for the copy's
+// leftover and delete it.
+TEST_F(LogRootTest, RotateSkipsANameWhoseCompressedCopyExists) {
+  const auto t = sys_days{year{2024} / 7 / 1} + hours(3);
+  WriteFile(root_path_ + "/" + RotatedName("x", t, 0) + ".gz", "copy 0");
+  WriteFile(root_path_ + "/" + RotatedName("x", t, 1) + ".zst", "copy 1");
+  Append("x", "current\n");
+  std::string rotated;
+  ASSERT_TRUE(root_->Rotate("x", t, &rotated).ok());
+  EXPECT_EQ(rotated, RotatedName("x", t, 2));
+  EXPECT_EQ(ReadFile(root_path_ + "/" + rotated), "current\n");
+  EXPECT_FALSE(Exists(root_path_ + "/" + RotatedName("x", t, 0)));
+  EXPECT_FALSE(Exists(root_path_ + "/" + RotatedName("x", t, 1)));
+}
+
 TEST_F(LogRootTest, RotateOfAMissingFileFailsAndCreatesNothing) {
   std::string rotated = "unchanged";
   EXPECT_FALSE(root_->Rotate("absent", system_clock::now(), &rotated).ok());
