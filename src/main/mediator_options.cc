@@ -51,6 +51,9 @@ int ParseMediatorOptions(int argc, const char* const* argv, MediatorOptions* o) 
                   "most bytes coalesced into one batch to a scribe (default \"1MiB\")");
   flags.AddInt("stream-inflight", &inflight,
                "batches in flight per client stream and per scribe stream (default 64)");
+  flags.AddCustom("request-read-timeout",
+                  [&](std::string_view v) { return DurationInto(v, &o->request_read_timeout); },
+                  "a Log or LogBatch whose request has not fully arrived this long after the call began is cancelled, giving back the queue room reserved for it (default \"30s\")");
   flags.AddBool("bdp-probe", &o->bdp_probe,
                 "let HTTP/2 receive windows grow to the measured bandwidth-delay product: faster streams over long links, "
                 "but memory then follows what clients send ahead, not the links' queues (default false)");
@@ -91,6 +94,7 @@ int ParseMediatorOptions(int argc, const char* const* argv, MediatorOptions* o) 
   if (cq < 1 || cq > 64) return fail("-cq-threads must be between 1 and 64");
   if (misses < 1 || misses > 1000) return fail("-max-misses must be between 1 and 1000");
   if (inflight < 1 || inflight > 100000) return fail("-stream-inflight must be between 1 and 100000");
+  if (o->request_read_timeout.count() <= 0) return fail("-request-read-timeout must be positive");
   if (o->ping_interval < std::chrono::milliseconds(10)) return fail("-ping-interval must be at least 10ms");
   if (!flags.WasSet("ping-timeout")) o->ping_timeout = std::min(o->ping_timeout, o->ping_interval);
   if (o->ping_timeout < std::chrono::milliseconds(1)) return fail("-ping-timeout must be at least 1ms");

@@ -37,6 +37,8 @@ struct MediatorOptions {
   int stream_inflight = 64;
   // -bdp-probe: let gRPC grow HTTP/2 windows (ServeOptions::bdp_probe).
   bool bdp_probe = false;
+  // -request-read-timeout (ServeOptions::request_read_timeout).
+  std::chrono::milliseconds request_read_timeout{30000};
   // Longest line accepted. Default: 1MiB (-max-line-bytes); keep it at most
   // the scribes' own.
   uint64_t max_line_bytes = 1 << 20;

@@ -142,6 +142,12 @@ int ParseScribeOptions(int argc, const char* const* argv, ScribeOptions* o) {
         return "";
       }, "file, or null: everything but the file write, for benchmarks (default \"file\")");
   flags.AddInt("stream-inflight", &inflight, "batches in flight per LogStream before it stops reading (default 64)");
+  flags.AddCustom("request-read-timeout", [&](std::string_view v) -> std::string {
+        std::chrono::nanoseconds d{};
+        if (std::string error = DurationInto(&d)(v); !error.empty()) return error;
+        o->request_read_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(d);
+        return "";
+      }, "a Log or LogBatch whose request has not fully arrived this long after the call began is cancelled, giving back the queue room reserved for it (default \"30s\")");
   flags.AddBool("bdp-probe", &o->bdp_probe,
                 "let HTTP/2 receive windows grow to the measured bandwidth-delay product: faster streams over long links, "
                 "but memory then follows what clients send ahead, not -queue-bytes (default false)");
@@ -212,6 +218,7 @@ int ParseScribeOptions(int argc, const char* const* argv, ScribeOptions* o) {
   if (open_files < 1 || open_files > 1000000) return fail("-max-open-files must be between 1 and 1000000");
   if (max_files < 0) return fail("-max-files must be 0 (no limit) or more");
   if (inflight < 1 || inflight > 100000) return fail("-stream-inflight must be between 1 and 100000");
+  if (o->request_read_timeout.count() <= 0) return fail("-request-read-timeout must be positive");
   if (o->max_message_bytes > (1u << 31) - 1) return fail("-max-message-bytes must be below 2GiB");
   if (o->max_line_bytes > UINT32_MAX / 2) return fail("-max-line-bytes must be below 2GiB");
   if (o->path.empty()) return fail("-path must not be empty");

@@ -70,6 +70,8 @@ struct ScribeOptions {
   int stream_inflight = 64;
   // -bdp-probe: let gRPC grow HTTP/2 windows (ServeOptions::bdp_probe).
   bool bdp_probe = false;
+  // -request-read-timeout (ServeOptions::request_read_timeout).
+  std::chrono::milliseconds request_read_timeout{30000};
   // How long shutdown waits for in-flight calls. Default: 5s (-shutdown-timeout).
   std::chrono::milliseconds shutdown_timeout{5000};
   // TLS files and the client allow-list (see credentials.h). Default: no

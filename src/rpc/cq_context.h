@@ -9,6 +9,7 @@
 #include <grpcpp/server_context.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 
 #include "ack_queue.h"
@@ -19,6 +20,8 @@
 #include "sink.h"
 
 namespace logscribe {
+
+class UnaryLogCall;
 
 // LogScribe as the handlers take it:
 //  - LogStream on raw bytes: the stream handler parses each batch itself, so
@@ -43,7 +46,18 @@ struct ServerShared {
   // Batches of one stream submitted and not yet acknowledged before the stream
   // stops reading (flow control per stream). Default: 64.
   int max_stream_inflight = 64;
+  // A unary call whose request has not fully arrived this long after the
+  // call began is cancelled, giving back the room Sink::Admit reserved for
+  // it. Default: 30 s (-request-read-timeout).
+  std::chrono::milliseconds request_read_timeout{30000};
   std::atomic<bool> shutting_down{false};
+};
+
+// The unary calls of one CQ whose request is being read, oldest first; the
+// calls link themselves (UnaryLogCall). CQ thread only.
+struct ReadingCalls {
+  UnaryLogCall* oldest = nullptr;
+  UnaryLogCall* newest = nullptr;
 };
 
 struct CqContext {
@@ -55,6 +69,7 @@ struct CqContext {
   AckQueue acks;
   BatchBuilder builder;  // reused by every handler on this thread
   WireEntries wire_entries;  // LogBatch and LogStream parses, reused likewise
+  ReadingCalls reading;
 };
 
 }  // namespace logscribe

@@ -46,6 +46,7 @@ void UnaryLogCall::Reset() {
   in_.Clear();
   out_.Clear();
   method_.reset();
+  read_timed_out_ = false;
   result_ = Status::Ok();
 }
 
@@ -66,22 +67,62 @@ void UnaryLogCall::OnRequest(bool ok) {
   RpcCounters* counters = ctx_->shared->counters;
   counters->live_calls.fetch_add(1, std::memory_order_relaxed);
   counters->CountStart(*method_);
+  CancelStalledReads(ctx_, started_);
   // Admission before the read: a request the sink would refuse is not taken
   // off the connection at all.
   if (Status s = ctx_->shared->sink->Admit(&reserved_); !s.ok()) {
     Finish(s);
     return;
   }
+  LinkReading();
   stream_->Read(&in_, &read_tag_);
 }
 
+void UnaryLogCall::LinkReading() {
+  ReadingCalls& list = ctx_->reading;
+  read_prev_ = list.newest;
+  read_next_ = nullptr;
+  if (list.newest != nullptr) {
+    list.newest->read_next_ = this;
+  } else {
+    list.oldest = this;
+  }
+  list.newest = this;
+  linked_ = true;
+}
+
+void UnaryLogCall::UnlinkReading() {
+  if (!linked_) return;
+  ReadingCalls& list = ctx_->reading;
+  (read_prev_ != nullptr ? read_prev_->read_next_ : list.oldest) = read_next_;
+  (read_next_ != nullptr ? read_next_->read_prev_ : list.newest) = read_prev_;
+  read_prev_ = read_next_ = nullptr;
+  linked_ = false;
+}
+
+void UnaryLogCall::CancelStalledReads(CqContext* ctx, std::chrono::steady_clock::time_point now) {
+  const auto limit = ctx->shared->request_read_timeout;
+  while (ctx->reading.oldest != nullptr && now - ctx->reading.oldest->started_ > limit) {
+    UnaryLogCall* stalled = ctx->reading.oldest;
+    stalled->UnlinkReading();
+    stalled->read_timed_out_ = true;
+    // Its Read completes with ok == false: OnRead releases the room.
+    stalled->server_ctx_->TryCancel();
+  }
+}
+
 void UnaryLogCall::OnRead(bool ok) {
+  UnlinkReading();
   ctx_->shared->sink->Release(reserved_);  // the request is no longer being read
   reserved_ = 0;
   if (!ok) {
     // No request: the client cancelled, half-closed without a message, or
-    // sent one over -max-message-bytes (gRPC has then answered it already).
-    Finish(Status::InvalidArgument("no request message"));
+    // sent one over -max-message-bytes (gRPC has then answered it already),
+    // or we cancelled a read that took too long. The client sees CANCELLED
+    // then; the status here is for the metrics.
+    Finish(read_timed_out_ ? Status(StatusCode::kDeadlineExceeded,
+                                    "the request did not arrive within -request-read-timeout")
+                           : Status::InvalidArgument("no request message"));
     return;
   }
   if (Status s = Submit(); !s.ok()) Finish(s);

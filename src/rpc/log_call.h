@@ -19,6 +19,11 @@
 // a whole) and submitted → the sink completes on a writer thread → Deliver()
 // on the CQ thread → WriteAndFinish, or Finish with the error → OnFinish()
 // recycles the call into the CallPool of its CQ thread.
+//
+// A reservation is held while the request is read; a client that opens calls
+// and never sends their bytes would hold room others need, so a read still
+// unfinished after -request-read-timeout is cancelled (checked as calls
+// arrive, oldest first: the list is in order of start).
 #pragma once
 
 #include <grpcpp/generic/async_generic_service.h>
@@ -92,6 +97,13 @@ class UnaryLogCall final : public Completion, public Deliverable {
   void OnFinish(bool ok);
   void OnComplete(Status status) override;
   void Deliver() override;
+  // The CQ's ReadingCalls list: appended when the read starts, unlinked when
+  // it ends or is cancelled (idempotent).
+  void LinkReading();
+  void UnlinkReading();
+  // Cancels the calls of this CQ still reading after request_read_timeout;
+  // run whenever a call arrives, before its admission.
+  static void CancelStalledReads(CqContext* ctx, std::chrono::steady_clock::time_point now);
   // Parses in_ into the CQ's builder and submits it.
   Status Submit();
   void Finish(const Status& status);
@@ -106,6 +118,10 @@ class UnaryLogCall final : public Completion, public Deliverable {
   MemberTag<UnaryLogCall> finish_tag_{this, &UnaryLogCall::OnFinish};
   std::optional<RpcMethod> method_;  // Log or LogBatch; empty for another name
   uint64_t reserved_ = 0;  // Sink::Admit's room for the request being read
+  bool linked_ = false;    // in ctx_->reading
+  bool read_timed_out_ = false;
+  UnaryLogCall* read_prev_ = nullptr;
+  UnaryLogCall* read_next_ = nullptr;
   Status result_;
   bool counted_live_ = false;
   std::chrono::steady_clock::time_point started_;  // when the call arrived

@@ -50,6 +50,8 @@ struct ServeOptions {
   // the slow-disk test with 64 MiB of stream batches in flight. On, a stream
   // can go faster over a long, fast link. Default: false.
   bool bdp_probe = false;
+  // See ServerShared::request_read_timeout. Default: 30 s.
+  std::chrono::milliseconds request_read_timeout{30000};
 };
 
 // The LogScribe service and the generic service its unary methods are served

@@ -274,6 +274,64 @@ TEST_F(HostileInputTest, UnknownMethodsAndMalformedUnaryRequestsGetClearStatuses
   EXPECT_TRUE(Log("", "after", "service goes on").ok());
 }
 
+// A client that opens Log calls and never sends their request holds the
+// queue room reserved for each (Sink::Admit) while the scribe waits for the
+// bytes: other unary calls are refused RESOURCE_EXHAUSTED. After
+// -request-read-timeout the stalled calls are cancelled as new calls arrive,
+// their room comes back and the service resumes.
+TEST_F(HostileInputTest, StalledUnaryReadsAreCancelledAndGiveTheirRoomBack) {
+  // 64 KiB of queue, 4 KiB reserved per call before any request: 16 fill it.
+  StartScribe({"-queue-bytes", "64KiB", "-request-read-timeout", "1s"});
+  grpc::GenericStub generic(channel_);
+  grpc::CompletionQueue cq;
+  constexpr int kStalled = 16;
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<grpc::GenericClientAsyncReaderWriter>> calls;
+  for (int i = 0; i < kStalled; ++i) {
+    contexts.push_back(std::make_unique<grpc::ClientContext>());
+    contexts.back()->set_deadline(std::chrono::system_clock::now() + 60s);
+    calls.push_back(generic.PrepareCall(contexts.back().get(), "/logscribe.v1.LogScribe/Log", &cq));
+    calls.back()->StartCall(reinterpret_cast<void*>(1));
+    void* tag;
+    bool ok;
+    ASSERT_TRUE(cq.Next(&tag, &ok));
+    ASSERT_TRUE(ok);
+  }
+  // The scribe admits them as their headers arrive; then it has no room.
+  grpc::Status s;
+  for (int i = 0; i < 50; ++i) {
+    s = Log("", "waiting", "refused while the stalled calls hold the queue");
+    if (s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
+  EXPECT_NE(s.error_message().find("being read"), std::string::npos) << s.error_message();
+
+  // Past the timeout, arriving calls cancel the stalled ones; one of the next
+  // few is served.
+  std::this_thread::sleep_for(1200ms);
+  int attempts = 0;
+  do {
+    s = Log("", "after", "served once the stalled calls are cancelled");
+    ++attempts;
+    if (!s.ok()) std::this_thread::sleep_for(100ms);
+  } while (!s.ok() && attempts < 50);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  std::printf("stalled unary reads: served again after %d attempt(s) past the timeout\n", attempts);
+  EXPECT_EQ(File("after.log"), "served once the stalled calls are cancelled\n");
+  EXPECT_EQ(File("waiting.log"), "");
+
+  // Each stalled call ended CANCELLED.
+  for (auto& call : calls) {
+    grpc::Status end;
+    call->Finish(&end, reinterpret_cast<void*>(2));
+    void* tag;
+    bool ok;
+    ASSERT_TRUE(cq.Next(&tag, &ok));
+    EXPECT_EQ(end.error_code(), grpc::StatusCode::CANCELLED) << end.error_message();
+  }
+}
+
 // --- a million lines in one batch -------------------------------------------
 
 TEST_F(HostileInputTest, MillionLineBatchIsWrittenWhole) {
