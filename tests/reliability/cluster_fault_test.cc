@@ -5,7 +5,8 @@
 // run:
 //  - a scribe killed with SIGKILL, then restarted with the same id, root and port;
 //  - the mediator killed with SIGKILL, then restarted on the same port;
-//  - a scribe stopped with SIGTERM (drained), then restarted.
+//  - a scribe stopped with SIGTERM (drained), then restarted;
+//  - a scribe and then the mediator killed together, both restarted.
 // Afterwards both loadgens read both roots back (-verify-root twice).
 //
 // What must hold: no acknowledged line is missing or corrupted. A line may be
@@ -317,6 +318,34 @@ TEST_F(ClusterFaultTest, MediatorKilledUnderLoadAndRestarted) {
   EXPECT_GT(Total("UNAVAILABLE"), 0) << "clients should have seen the mediator gone";
   std::printf("cluster mediator_sigkill: both scribes listed %lld ms after the restart (ping interval %s)\n",
               static_cast<long long>(relearned_ms), kPingInterval);
+}
+
+// Two faults at once: a scribe killed, and the mediator killed right after,
+// while it still holds lines sent to that scribe and not yet acknowledged.
+// Those lines were never acknowledged to a client (their calls fail
+// UNAVAILABLE with the mediator), so nothing acknowledged may be missing. The
+// restarted mediator learns the surviving scribe first, then the victim when
+// it comes back on its port.
+TEST_F(ClusterFaultTest, ScribeAndMediatorKilledTogetherUnderLoad) {
+  ASSERT_NO_FATAL_FAILURE(StartLoad());
+  const std::string victim = Victim();
+  const int scribe_port = cluster_.scribe(victim)->port();
+  const int mediator_port = cluster_.mediator()->port();
+  ASSERT_TRUE(WaitForWrites(cluster_.scribe(victim)->pid(), 1 << 20)) << "no load reached " << victim;
+  EXPECT_EQ(cluster_.StopScribe(victim, SIGKILL), 128 + SIGKILL);
+  EXPECT_EQ(cluster_.mediator()->Stop(SIGKILL), 128 + SIGKILL);
+  std::this_thread::sleep_for(500ms);
+  const std::vector<size_t> offsets = Offsets();
+  std::string out;
+  ASSERT_TRUE(RestartMediator(&cluster_, mediator_port, &out))
+      << "the mediator did not restart on port " << mediator_port << ": " << out;
+  ASSERT_TRUE(cluster_.WaitForScribes({Other(victim)})) << cluster_.mediator()->output();
+  ASSERT_NO_FATAL_FAILURE(WaitForAcksSince(offsets));
+  ASSERT_NO_FATAL_FAILURE(RestartScribe(victim, scribe_port));
+  ASSERT_TRUE(cluster_.WaitForScribes({"s1", "s2"})) << cluster_.mediator()->output();
+  ASSERT_TRUE(WaitForWrites(cluster_.scribe(victim)->pid(), 1 << 20)) << "no load reached the restarted " << victim;
+  ASSERT_NO_FATAL_FAILURE(FinishAndCheck("scribe_and_mediator_sigkill"));
+  EXPECT_GT(Total("UNAVAILABLE"), 0) << "clients should have seen the mediator gone";
 }
 
 // A scribe stopped with SIGTERM under load drains: the mediator stops sending
