@@ -54,6 +54,8 @@ int ParseMediatorOptions(int argc, const char* const* argv, MediatorOptions* o) 
   flags.AddCustom("request-read-timeout",
                   [&](std::string_view v) { return DurationInto(v, &o->request_read_timeout); },
                   "a Log or LogBatch whose request has not fully arrived this long after the call began is cancelled, giving back the queue room reserved for it (default \"30s\")");
+  flags.AddInt("max-batch-entries", &o->max_batch_entries,
+               "most entries in one LogBatch, unary or on a stream; more is INVALID_ARGUMENT (default 1048576)");
   flags.AddBool("bdp-probe", &o->bdp_probe,
                 "let HTTP/2 receive windows grow to the measured bandwidth-delay product: faster streams over long links, "
                 "but memory then follows what clients send ahead, not the links' queues (default false)");
@@ -95,6 +97,7 @@ int ParseMediatorOptions(int argc, const char* const* argv, MediatorOptions* o) 
   if (misses < 1 || misses > 1000) return fail("-max-misses must be between 1 and 1000");
   if (inflight < 1 || inflight > 100000) return fail("-stream-inflight must be between 1 and 100000");
   if (o->request_read_timeout.count() <= 0) return fail("-request-read-timeout must be positive");
+  if (o->max_batch_entries < 1) return fail("-max-batch-entries must be at least 1");
   if (o->ping_interval < std::chrono::milliseconds(10)) return fail("-ping-interval must be at least 10ms");
   if (!flags.WasSet("ping-timeout")) o->ping_timeout = std::min(o->ping_timeout, o->ping_interval);
   if (o->ping_timeout < std::chrono::milliseconds(1)) return fail("-ping-timeout must be at least 1ms");

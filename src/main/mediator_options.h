@@ -39,6 +39,8 @@ struct MediatorOptions {
   bool bdp_probe = false;
   // -request-read-timeout (ServeOptions::request_read_timeout).
   std::chrono::milliseconds request_read_timeout{30000};
+  // -max-batch-entries (ServeOptions::max_batch_entries).
+  int64_t max_batch_entries = int64_t{1} << 20;
   // Longest line accepted. Default: 1MiB (-max-line-bytes); keep it at most
   // the scribes' own.
   uint64_t max_line_bytes = 1 << 20;

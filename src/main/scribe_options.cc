@@ -148,6 +148,8 @@ int ParseScribeOptions(int argc, const char* const* argv, ScribeOptions* o) {
         o->request_read_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(d);
         return "";
       }, "a Log or LogBatch whose request has not fully arrived this long after the call began is cancelled, giving back the queue room reserved for it (default \"30s\")");
+  flags.AddInt("max-batch-entries", &o->max_batch_entries,
+               "most entries in one LogBatch, unary or on a stream; more is INVALID_ARGUMENT (default 1048576)");
   flags.AddBool("bdp-probe", &o->bdp_probe,
                 "let HTTP/2 receive windows grow to the measured bandwidth-delay product: faster streams over long links, "
                 "but memory then follows what clients send ahead, not -queue-bytes (default false)");
@@ -219,6 +221,7 @@ int ParseScribeOptions(int argc, const char* const* argv, ScribeOptions* o) {
   if (max_files < 0) return fail("-max-files must be 0 (no limit) or more");
   if (inflight < 1 || inflight > 100000) return fail("-stream-inflight must be between 1 and 100000");
   if (o->request_read_timeout.count() <= 0) return fail("-request-read-timeout must be positive");
+  if (o->max_batch_entries < 1) return fail("-max-batch-entries must be at least 1");
   if (o->max_message_bytes > (1u << 31) - 1) return fail("-max-message-bytes must be below 2GiB");
   if (o->max_line_bytes > UINT32_MAX / 2) return fail("-max-line-bytes must be below 2GiB");
   if (o->path.empty()) return fail("-path must not be empty");

@@ -72,6 +72,8 @@ struct ScribeOptions {
   bool bdp_probe = false;
   // -request-read-timeout (ServeOptions::request_read_timeout).
   std::chrono::milliseconds request_read_timeout{30000};
+  // -max-batch-entries (ServeOptions::max_batch_entries).
+  int64_t max_batch_entries = int64_t{1} << 20;
   // How long shutdown waits for in-flight calls. Default: 5s (-shutdown-timeout).
   std::chrono::milliseconds shutdown_timeout{5000};
   // TLS files and the client allow-list (see credentials.h). Default: no

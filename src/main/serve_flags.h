@@ -12,8 +12,8 @@
 namespace logscribe {
 
 // `flags` is a ScribeOptions or a MediatorOptions: -bind, -port, -cq-threads,
-// -max-message-bytes, -max-line-bytes, -stream-inflight, -bdp-probe and
-// -request-read-timeout, spelt alike.
+// -max-message-bytes, -max-line-bytes, -stream-inflight, -bdp-probe,
+// -request-read-timeout and -max-batch-entries, spelt alike.
 template <typename Flags>
 void FillServeOptions(const Flags& flags, std::shared_ptr<grpc::ServerCredentials> credentials,
                       ServeOptions* out) {
@@ -25,6 +25,7 @@ void FillServeOptions(const Flags& flags, std::shared_ptr<grpc::ServerCredential
   out->max_stream_inflight = flags.stream_inflight;
   out->bdp_probe = flags.bdp_probe;
   out->request_read_timeout = flags.request_read_timeout;
+  out->max_batch_entries = static_cast<size_t>(flags.max_batch_entries);
   out->credentials = std::move(credentials);
 }
 

@@ -157,9 +157,10 @@ bool IsValidUtf8(std::string_view s) {
 }
 
 WireParse ParseLogBatchWire(std::string_view wire, BatchBuilder* builder, WireEntries* entries, uint64_t* seq,
-                            Status* why) {
+                            Status* why, size_t max_entries) {
   entries->clear();
   *seq = 0;
+  size_t count = 0;
   // 1. The framing of the whole batch, and seq wherever it comes.
   Reader r(wire);
   while (!r.done()) {
@@ -174,6 +175,7 @@ WireParse ParseLogBatchWire(std::string_view wire, BatchBuilder* builder, WireEn
         *why = Malformed("truncated entry");
         return WireParse::kMalformed;
       }
+      if (++count > max_entries) continue;  // framed, counted, not kept
       entries->emplace_back();
       if (!ParseEntry(entry, &entries->back())) {
         *why = Malformed("malformed entry");
@@ -188,6 +190,12 @@ WireParse ParseLogBatchWire(std::string_view wire, BatchBuilder* builder, WireEn
       *why = Malformed("bad field");
       return WireParse::kMalformed;
     }
+  }
+  if (count > max_entries) {
+    entries->clear();
+    *why = Status::InvalidArgument(std::to_string(count) + " entries in one batch, more than -max-batch-entries " +
+                                   std::to_string(max_entries));
+    return WireParse::kRefused;
   }
   // 2. Every entry validated and routed, then 3. the lines copied once.
   for (size_t i = 0; i < entries->size(); ++i) {

@@ -10,6 +10,7 @@
 // Thread contract: thread-compatible; one WireEntries per CQ thread.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -34,9 +35,13 @@ enum class WireParse {
   kMalformed,  // not a LogBatch at all (*why); nothing after it can be trusted
 };
 
-// `wire` must stay valid until the builder's chunks are taken.
+// `wire` must stay valid until the builder's chunks are taken. A batch of
+// more than `max_entries` entries is refused (INVALID_ARGUMENT) after its
+// framing is read, without keeping the entries past the limit: an entry can
+// be two bytes on the wire and is 48 here, so a 64 MiB batch of empty
+// entries would otherwise take 1.5 GiB before it was refused.
 WireParse ParseLogBatchWire(std::string_view wire, BatchBuilder* builder, WireEntries* entries, uint64_t* seq,
-                            Status* why);
+                            Status* why, size_t max_entries = SIZE_MAX);
 
 // The wire bytes of one logscribe.v1.LogRequest (the unary Log) into
 // `builder`: INVALID_ARGUMENT when they do not parse or path or filename is

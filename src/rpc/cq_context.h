@@ -46,6 +46,9 @@ struct ServerShared {
   // Batches of one stream submitted and not yet acknowledged before the stream
   // stops reading (flow control per stream). Default: 64.
   int max_stream_inflight = 64;
+  // Most entries in one LogBatch (unary or on a stream); more is refused
+  // INVALID_ARGUMENT. Default: 1,048,576 (-max-batch-entries).
+  size_t max_batch_entries = size_t{1} << 20;
   // A unary call whose request has not fully arrived this long after the
   // call began is cancelled, giving back the room Sink::Admit reserved for
   // it. Default: 30 s (-request-read-timeout).

@@ -142,7 +142,7 @@ Status UnaryLogCall::Submit() {
     s = ParseLogRequestWire(bytes, builder);
   } else {
     uint64_t seq = 0;
-    ParseLogBatchWire(bytes, builder, &ctx_->wire_entries, &seq, &s);
+    ParseLogBatchWire(bytes, builder, &ctx_->wire_entries, &seq, &s, ctx_->shared->max_batch_entries);
   }
   in_.Clear();
   if (!s.ok()) {

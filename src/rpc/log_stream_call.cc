@@ -55,7 +55,7 @@ void LogStreamCall::OnRead(bool ok) {
   Status s;
   const WireParse parsed =
       ParseLogBatchWire(std::string_view(reinterpret_cast<const char*>(wire.begin()), wire.size()), builder,
-                        &ctx_->wire_entries, &seq, &s);
+                        &ctx_->wire_entries, &seq, &s, ctx_->shared->max_batch_entries);
   in_.Clear();
   if (parsed == WireParse::kMalformed) {
     // Nothing after it can be trusted to be framed as the client meant: stop

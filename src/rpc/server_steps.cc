@@ -60,6 +60,7 @@ void StartLogScribe(grpc::Server* server, const ServeOptions& options, ServerSha
   shared->format = options.format;
   shared->max_stream_inflight = options.max_stream_inflight;
   shared->request_read_timeout = options.request_read_timeout;
+  shared->max_batch_entries = options.max_batch_entries;
   for (auto& cq : *cqs) contexts->push_back(std::make_unique<CqContext>(shared, std::move(cq)));
   cqs->clear();
   for (auto& ctx : *contexts) {

@@ -50,6 +50,8 @@ struct ServeOptions {
   // the slow-disk test with 64 MiB of stream batches in flight. On, a stream
   // can go faster over a long, fast link. Default: false.
   bool bdp_probe = false;
+  // See ServerShared::max_batch_entries. Default: 1,048,576.
+  size_t max_batch_entries = size_t{1} << 20;
   // See ServerShared::request_read_timeout. Default: 30 s.
   std::chrono::milliseconds request_read_timeout{30000};
 };

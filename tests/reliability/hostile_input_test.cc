@@ -332,6 +332,46 @@ TEST_F(HostileInputTest, StalledUnaryReadsAreCancelledAndGiveTheirRoomBack) {
   }
 }
 
+// -max-batch-entries: a batch with more entries is refused whole, unary or on
+// a stream (where the stream goes on), before its entries are kept.
+TEST_F(HostileInputTest, BatchesOverMaxBatchEntriesAreRefusedWhole) {
+  StartScribe({"-max-batch-entries", "1000"});
+  v1::LogBatch big;
+  for (int i = 0; i < 1001; ++i) Add(&big, "", "big", "entry " + std::to_string(i));
+  grpc::Status s = LogBatch(big);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+  EXPECT_EQ(s.error_message(), "1001 entries in one batch, more than -max-batch-entries 1000");
+
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + 30s);
+  auto stream = stub_->LogStream(&ctx);
+  v1::LogBatch before, after;
+  before.set_seq(1);
+  Add(&before, "", "s", "before");
+  big.set_seq(2);
+  after.set_seq(3);
+  Add(&after, "", "s", "after");
+  ASSERT_TRUE(stream->Write(before));
+  ASSERT_TRUE(stream->Write(big));
+  ASSERT_TRUE(stream->Write(after));
+  stream->WritesDone();
+  std::map<uint64_t, v1::LogAck> acks;
+  v1::LogAck ack;
+  while (stream->Read(&ack)) acks[ack.seq()] = ack;
+  EXPECT_TRUE(stream->Finish().ok());
+  ASSERT_EQ(acks.size(), 3u);
+  EXPECT_EQ(acks[1].code(), 0);
+  EXPECT_EQ(acks[2].code(), static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT)) << acks[2].message();
+  EXPECT_EQ(acks[3].code(), 0);
+  EXPECT_EQ(File("big.log"), "");
+  EXPECT_EQ(File("s.log"), "before\nafter\n");
+
+  // At the limit, taken.
+  big.mutable_entries()->RemoveLast();
+  EXPECT_TRUE(LogBatch(big).ok());
+  EXPECT_EQ(SplitLines(File("big.log")).size(), 1000u);
+}
+
 // --- a million lines in one batch -------------------------------------------
 
 TEST_F(HostileInputTest, MillionLineBatchIsWrittenWhole) {
