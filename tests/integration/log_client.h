@@ -35,25 +35,36 @@ inline grpc::Status CallLog(logscribe::v1::LogScribe::StubInterface* stub, const
   return s;
 }
 
-// Sends `batches` on one LogStream, all in flight at once; returns the acks'
-// codes by seq, and the stream's final code under UINT64_MAX when it failed.
-inline std::map<uint64_t, int> StreamBatches(logscribe::v1::LogScribe::StubInterface* stub,
-                                             const std::vector<logscribe::v1::LogBatch>& batches) {
+// Sends `batches` on one LogStream, all in flight at once; returns the acks
+// by seq, and the stream's final status in *end.
+inline std::map<uint64_t, logscribe::v1::LogAck> StreamAcks(logscribe::v1::LogScribe::StubInterface* stub,
+                                                            const std::vector<logscribe::v1::LogBatch>& batches,
+                                                            grpc::Status* end) {
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
   auto stream = stub->LogStream(&ctx);
-  std::map<uint64_t, int> codes;
+  std::map<uint64_t, logscribe::v1::LogAck> acks;
   std::thread reader([&] {
     logscribe::v1::LogAck ack;
-    while (stream->Read(&ack)) codes[ack.seq()] = ack.code();
+    while (stream->Read(&ack)) acks[ack.seq()] = ack;
   });
   for (const auto& b : batches) {
     if (!stream->Write(b)) break;
   }
   stream->WritesDone();
   reader.join();
-  const grpc::Status s = stream->Finish();
-  if (!s.ok()) codes[UINT64_MAX] = s.error_code();
+  *end = stream->Finish();
+  return acks;
+}
+
+// The same; returns the acks' codes by seq, and the stream's final code under
+// UINT64_MAX when it failed.
+inline std::map<uint64_t, int> StreamBatches(logscribe::v1::LogScribe::StubInterface* stub,
+                                             const std::vector<logscribe::v1::LogBatch>& batches) {
+  grpc::Status end;
+  std::map<uint64_t, int> codes;
+  for (const auto& [seq, ack] : StreamAcks(stub, batches, &end)) codes[seq] = ack.code();
+  if (!end.ok()) codes[UINT64_MAX] = end.error_code();
   return codes;
 }
 

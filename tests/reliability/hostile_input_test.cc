@@ -143,9 +143,6 @@ TEST_F(HostileInputTest, InvalidUtf8IsRefusedAndNothingIsWritten) {
 // entry), nothing of it is written, and the stream goes on.
 TEST_F(HostileInputTest, InvalidUtf8InAStreamBatchRefusesThatBatchAlone) {
   StartScribe();
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + 30s);
-  auto stream = stub_->LogStream(&ctx);
   v1::LogBatch b1, b2, b3;
   b1.set_seq(1);
   Add(&b1, "", "s", "before");
@@ -154,14 +151,8 @@ TEST_F(HostileInputTest, InvalidUtf8InAStreamBatchRefusesThatBatchAlone) {
   Add(&b2, "bad\xff", "s", "bad path");
   b3.set_seq(3);
   Add(&b3, "", "s", "after");
-  ASSERT_TRUE(stream->Write(b1));
-  ASSERT_TRUE(stream->Write(b2));
-  ASSERT_TRUE(stream->Write(b3));
-  stream->WritesDone();
-  std::map<uint64_t, v1::LogAck> acks;
-  v1::LogAck ack;
-  while (stream->Read(&ack)) acks[ack.seq()] = ack;
-  const grpc::Status end = stream->Finish();
+  grpc::Status end;
+  auto acks = StreamAcks(stub_.get(), {b1, b2, b3}, &end);
   EXPECT_TRUE(end.ok()) << end.error_message();
   ASSERT_EQ(acks.size(), 3u);
   EXPECT_EQ(acks[1].code(), 0);
@@ -342,23 +333,15 @@ TEST_F(HostileInputTest, BatchesOverMaxBatchEntriesAreRefusedWhole) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
   EXPECT_EQ(s.error_message(), "1001 entries in one batch, more than -max-batch-entries 1000");
 
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + 30s);
-  auto stream = stub_->LogStream(&ctx);
   v1::LogBatch before, after;
   before.set_seq(1);
   Add(&before, "", "s", "before");
   big.set_seq(2);
   after.set_seq(3);
   Add(&after, "", "s", "after");
-  ASSERT_TRUE(stream->Write(before));
-  ASSERT_TRUE(stream->Write(big));
-  ASSERT_TRUE(stream->Write(after));
-  stream->WritesDone();
-  std::map<uint64_t, v1::LogAck> acks;
-  v1::LogAck ack;
-  while (stream->Read(&ack)) acks[ack.seq()] = ack;
-  EXPECT_TRUE(stream->Finish().ok());
+  grpc::Status end;
+  auto acks = StreamAcks(stub_.get(), {before, big, after}, &end);
+  EXPECT_TRUE(end.ok()) << end.error_message();
   ASSERT_EQ(acks.size(), 3u);
   EXPECT_EQ(acks[1].code(), 0);
   EXPECT_EQ(acks[2].code(), static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT)) << acks[2].message();

@@ -23,32 +23,37 @@ std::string Batch(int entries, uint64_t seq) {
   return batch.SerializeAsString();
 }
 
-TEST(ParseLogBatchWire, AtTheEntryLimitTheBatchIsTaken) {
+// One parse of a hand-built batch, with what it left behind.
+struct Parsed {
+  Parsed(int n, uint64_t seq_in, size_t max_entries)
+      : wire(Batch(n, seq_in)),
+        result(ParseLogBatchWire(wire, &builder, &entries, &seq, &why, max_entries)) {}
+  std::string wire;
   BatchBuilder builder{LineFormat()};
   WireEntries entries;
   uint64_t seq = 0;
   Status why;
-  const std::string wire = Batch(5, 7);
-  EXPECT_EQ(ParseLogBatchWire(wire, &builder, &entries, &seq, &why, 5), WireParse::kOk) << why.ToString();
-  EXPECT_EQ(seq, 7u);
-  EXPECT_EQ(builder.lines(), 5u);
+  WireParse result;
+};
+
+TEST(ParseLogBatchWire, AtTheEntryLimitTheBatchIsTaken) {
+  Parsed p(5, 7, 5);
+  EXPECT_EQ(p.result, WireParse::kOk) << p.why.ToString();
+  EXPECT_EQ(p.seq, 7u);
+  EXPECT_EQ(p.builder.lines(), 5u);
 }
 
 // One entry over the limit: refused with the count, the framing read to the
 // end (seq after the entries is still found, so a stream can ack it), and
 // nothing kept.
 TEST(ParseLogBatchWire, PastTheEntryLimitTheBatchIsRefusedWhole) {
-  BatchBuilder builder{LineFormat()};
-  WireEntries entries;
-  uint64_t seq = 0;
-  Status why;
-  const std::string wire = Batch(6, 9);
-  EXPECT_EQ(ParseLogBatchWire(wire, &builder, &entries, &seq, &why, 5), WireParse::kRefused);
-  EXPECT_EQ(why.code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(why.message(), "6 entries in one batch, more than -max-batch-entries 5");
-  EXPECT_EQ(seq, 9u);
-  EXPECT_TRUE(entries.empty());
-  EXPECT_EQ(builder.lines(), 0u);
+  Parsed p(6, 9, 5);
+  EXPECT_EQ(p.result, WireParse::kRefused);
+  EXPECT_EQ(p.why.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(p.why.message(), "6 entries in one batch, more than -max-batch-entries 5");
+  EXPECT_EQ(p.seq, 9u);
+  EXPECT_TRUE(p.entries.empty());
+  EXPECT_EQ(p.builder.lines(), 0u);
 }
 
 TEST(ParseLogRequestWire, RefusesBadBytesAndNonUtf8Names) {
