@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "duration_flag.h"
 #include "flags.h"
 #include "size_spec.h"
 
@@ -17,13 +18,6 @@ std::string SizeInto(std::string_view text, uint64_t* out) {
   return "";
 }
 
-std::string DurationInto(std::string_view text, std::chrono::milliseconds* out) {
-  std::string error;
-  auto d = ParseDuration(text, &error);
-  if (!d) return error;
-  *out = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
-  return "";
-}
 
 }  // namespace
 
@@ -32,9 +26,9 @@ int ParseMediatorOptions(int argc, const char* const* argv, MediatorOptions* o) 
   int64_t port = o->port, cq = o->cq_threads, misses = o->max_misses, inflight = o->stream_inflight;
   flags.AddInt("port", &port, "port for mediator server to listen to requests; 0 picks a free one (default 8000)");
   flags.AddString("bind", &o->bind, "address to listen on (default \"0.0.0.0\")");
-  flags.AddCustom("ping-interval", [&](std::string_view v) { return DurationInto(v, &o->ping_interval); },
+  flags.AddCustom("ping-interval", DurationInto(&o->ping_interval),
                   "time between two health checks of every scribe (default \"5s\")");
-  flags.AddCustom("ping-timeout", [&](std::string_view v) { return DurationInto(v, &o->ping_timeout); },
+  flags.AddCustom("ping-timeout", DurationInto(&o->ping_timeout),
                   "deadline of one ping, at most -ping-interval (default \"2s\", or -ping-interval if shorter)");
   flags.AddInt("max-misses", &misses, "consecutive failed pings that drop a scribe (default 3)");
   flags.AddCustom("routing", [&](std::string_view v) -> std::string {
@@ -51,8 +45,7 @@ int ParseMediatorOptions(int argc, const char* const* argv, MediatorOptions* o) 
                   "most bytes coalesced into one batch to a scribe (default \"1MiB\")");
   flags.AddInt("stream-inflight", &inflight,
                "batches in flight per client stream and per scribe stream (default 64)");
-  flags.AddCustom("request-read-timeout",
-                  [&](std::string_view v) { return DurationInto(v, &o->request_read_timeout); },
+  flags.AddCustom("request-read-timeout", DurationInto(&o->request_read_timeout),
                   "a Log or LogBatch whose request has not fully arrived this long after the call began is cancelled, giving back the queue room reserved for it (default \"30s\")");
   flags.AddInt("max-batch-entries", &o->max_batch_entries,
                "most entries in one LogBatch, unary or on a stream; more is INVALID_ARGUMENT (default 1048576)");
@@ -63,7 +56,7 @@ int ParseMediatorOptions(int argc, const char* const* argv, MediatorOptions* o) 
                   "longest line accepted; longer is INVALID_ARGUMENT; keep it at most the scribes' (default \"1MiB\")");
   flags.AddCustom("max-message-bytes", [&](std::string_view v) { return SizeInto(v, &o->max_message_bytes); },
                   "largest request message accepted; keep it at most the scribes' (default \"64MiB\")");
-  flags.AddCustom("shutdown-timeout", [&](std::string_view v) { return DurationInto(v, &o->shutdown_timeout); },
+  flags.AddCustom("shutdown-timeout", DurationInto(&o->shutdown_timeout),
                   "how long shutdown waits for in-flight calls (default \"5s\")");
   int64_t pport = o->pport;
   flags.AddBool("pprof", &o->pprof, "serve /metrics (Prometheus) and /healthz over HTTP on -pport (default false)");

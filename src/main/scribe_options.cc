@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "duration_flag.h"
 #include "flags.h"
 #include "registry.h"  // ValidateHostPort
 #include "size_spec.h"
@@ -30,16 +31,6 @@ std::string SizeInto(std::string_view text, uint64_t* out, bool allow_unlimited)
   return "";
 }
 
-// A flag parser that stores a duration (ParseDuration's syntax) in *out.
-auto DurationInto(std::chrono::nanoseconds* out) {
-  return [out](std::string_view text) -> std::string {
-    std::string error;
-    auto d = ParseDuration(text, &error);
-    if (!d) return error;
-    *out = *d;
-    return "";
-  };
-}
 
 Status CheckMediatorFlags(const ScribeOptions& o, const FlagSet& flags) {
   if (o.mediator.empty()) {
@@ -142,24 +133,15 @@ int ParseScribeOptions(int argc, const char* const* argv, ScribeOptions* o) {
         return "";
       }, "file, or null: everything but the file write, for benchmarks (default \"file\")");
   flags.AddInt("stream-inflight", &inflight, "batches in flight per LogStream before it stops reading (default 64)");
-  flags.AddCustom("request-read-timeout", [&](std::string_view v) -> std::string {
-        std::chrono::nanoseconds d{};
-        if (std::string error = DurationInto(&d)(v); !error.empty()) return error;
-        o->request_read_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(d);
-        return "";
-      }, "a Log or LogBatch whose request has not fully arrived this long after the call began is cancelled, giving back the queue room reserved for it (default \"30s\")");
+  flags.AddCustom("request-read-timeout", DurationInto(&o->request_read_timeout),
+                  "a Log or LogBatch whose request has not fully arrived this long after the call began is cancelled, giving back the queue room reserved for it (default \"30s\")");
   flags.AddInt("max-batch-entries", &o->max_batch_entries,
                "most entries in one LogBatch, unary or on a stream; more is INVALID_ARGUMENT (default 1048576)");
   flags.AddBool("bdp-probe", &o->bdp_probe,
                 "let HTTP/2 receive windows grow to the measured bandwidth-delay product: faster streams over long links, "
                 "but memory then follows what clients send ahead, not -queue-bytes (default false)");
-  flags.AddCustom("shutdown-timeout", [&](std::string_view v) -> std::string {
-        std::string error;
-        auto d = ParseDuration(v, &error);
-        if (!d) return error;
-        o->shutdown_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
-        return "";
-      }, "how long shutdown waits for in-flight calls (default \"5s\")");
+  flags.AddCustom("shutdown-timeout", DurationInto(&o->shutdown_timeout),
+                  "how long shutdown waits for in-flight calls (default \"5s\")");
   flags.AddString("ca", &o->security.files.ca,
                   "PEM CA certificate that client certificates must chain to; with -crt and -pk: mutual TLS (default none)");
   flags.AddString("crt", &o->security.files.crt,
@@ -173,18 +155,9 @@ int ParseScribeOptions(int argc, const char* const* argv, ScribeOptions* o) {
   flags.AddString("id", &o->id, "id to register with the mediator (default \"scribe-<hostname>-<port>\")");
   flags.AddString("advertise", &o->advertise,
                   "host:port the mediator should dial (default \"127.0.0.1:<port>\" when bound to a wildcard or loopback address, else <bind>:<port>)");
-  auto millis = [](std::chrono::milliseconds* out) {
-    return [out](std::string_view v) -> std::string {
-      std::string error;
-      auto d = ParseDuration(v, &error);
-      if (!d) return error;
-      *out = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
-      return "";
-    };
-  };
-  flags.AddCustom("register-timeout", millis(&o->register_timeout),
+  flags.AddCustom("register-timeout", DurationInto(&o->register_timeout),
                   "how long start-up tries to register with -mediator before giving up (default \"10s\")");
-  flags.AddCustom("ping-interval", millis(&o->ping_interval),
+  flags.AddCustom("ping-interval", DurationInto(&o->ping_interval),
                   "the mediator's ping interval: with no ping for twice this, register again (default \"5s\")");
   int64_t pport = o->pport;
   flags.AddBool("pprof", &o->pprof, "serve /metrics (Prometheus) and /healthz over HTTP on -pport (default false)");
