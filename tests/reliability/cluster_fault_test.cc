@@ -170,6 +170,20 @@ class ClusterFaultTest : public ::testing::Test {
   }
   std::string Other(const std::string& id) { return id == "s1" ? "s2" : "s1"; }
 
+  // Stops the mediator with `sig` (SIGTERM drains and exits 0), leaves it down
+  // for 0.5 s, long enough for new calls to fail and the scribes to miss
+  // their pings, and restarts it on its port. *offsets: the loadgens' logs
+  // while it was down, for WaitForAcksSince.
+  void BounceMediator(int sig, std::vector<size_t>* offsets) {
+    const int port = cluster_.mediator()->port();
+    EXPECT_EQ(cluster_.mediator()->Stop(sig), sig == SIGTERM ? 0 : 128 + sig) << cluster_.mediator()->output();
+    std::this_thread::sleep_for(500ms);
+    *offsets = Offsets();
+    std::string out;
+    ASSERT_TRUE(RestartMediator(&cluster_, port, &out))
+        << "the mediator did not restart on port " << port << ": " << out;
+  }
+
   // Restarts scribe `id` on `port`, retrying while the old one's port is
   // still being released.
   void RestartScribe(const std::string& id, int port) {
@@ -297,16 +311,9 @@ TEST_F(ClusterFaultTest, ScribeKilledUnderLoadAndRestartedAtOnce) {
 // again without a restart.
 TEST_F(ClusterFaultTest, MediatorKilledUnderLoadAndRestarted) {
   ASSERT_NO_FATAL_FAILURE(StartLoad());
-  const int port = cluster_.mediator()->port();
   ASSERT_TRUE(WaitForWrites(cluster_.scribe("s1")->pid(), 1 << 20)) << "no load reached s1";
-  EXPECT_EQ(cluster_.mediator()->Stop(SIGKILL), 128 + SIGKILL);
-  // Down for a while: long enough for new calls to fail and the scribes to
-  // miss their pings.
-  std::this_thread::sleep_for(500ms);
-  const std::vector<size_t> offsets = Offsets();
-  std::string out;
-  ASSERT_TRUE(RestartMediator(&cluster_, port, &out))
-      << "the mediator did not restart on port " << port << ": " << out;
+  std::vector<size_t> offsets;
+  ASSERT_NO_FATAL_FAILURE(BounceMediator(SIGKILL, &offsets));
   const auto restarted = Clock::now();
   ASSERT_TRUE(cluster_.WaitForScribes({"s1", "s2"})) << cluster_.mediator()->output();
   const auto relearned_ms =
@@ -330,15 +337,10 @@ TEST_F(ClusterFaultTest, ScribeAndMediatorKilledTogetherUnderLoad) {
   ASSERT_NO_FATAL_FAILURE(StartLoad());
   const std::string victim = Victim();
   const int scribe_port = cluster_.scribe(victim)->port();
-  const int mediator_port = cluster_.mediator()->port();
   ASSERT_TRUE(WaitForWrites(cluster_.scribe(victim)->pid(), 1 << 20)) << "no load reached " << victim;
   EXPECT_EQ(cluster_.StopScribe(victim, SIGKILL), 128 + SIGKILL);
-  EXPECT_EQ(cluster_.mediator()->Stop(SIGKILL), 128 + SIGKILL);
-  std::this_thread::sleep_for(500ms);
-  const std::vector<size_t> offsets = Offsets();
-  std::string out;
-  ASSERT_TRUE(RestartMediator(&cluster_, mediator_port, &out))
-      << "the mediator did not restart on port " << mediator_port << ": " << out;
+  std::vector<size_t> offsets;
+  ASSERT_NO_FATAL_FAILURE(BounceMediator(SIGKILL, &offsets));
   ASSERT_TRUE(cluster_.WaitForScribes({Other(victim)})) << cluster_.mediator()->output();
   ASSERT_NO_FATAL_FAILURE(WaitForAcksSince(offsets));
   ASSERT_NO_FATAL_FAILURE(RestartScribe(victim, scribe_port));
@@ -357,14 +359,9 @@ TEST_F(ClusterFaultTest, ScribeAndMediatorKilledTogetherUnderLoad) {
 // UNAVAILABLE while it is down and go on once it is back.
 TEST_F(ClusterFaultTest, MediatorStoppedUnderLoadAndRestarted) {
   ASSERT_NO_FATAL_FAILURE(StartLoad());
-  const int port = cluster_.mediator()->port();
   ASSERT_TRUE(WaitForWrites(cluster_.scribe("s1")->pid(), 1 << 20)) << "no load reached s1";
-  EXPECT_EQ(cluster_.mediator()->Stop(SIGTERM), 0) << cluster_.mediator()->output();
-  std::this_thread::sleep_for(500ms);
-  const std::vector<size_t> offsets = Offsets();
-  std::string out;
-  ASSERT_TRUE(RestartMediator(&cluster_, port, &out))
-      << "the mediator did not restart on port " << port << ": " << out;
+  std::vector<size_t> offsets;
+  ASSERT_NO_FATAL_FAILURE(BounceMediator(SIGTERM, &offsets));
   ASSERT_TRUE(cluster_.WaitForScribes({"s1", "s2"})) << cluster_.mediator()->output();
   ASSERT_NO_FATAL_FAILURE(WaitForAcksSince(offsets));
   ASSERT_TRUE(WaitForWrites(cluster_.scribe("s1")->pid(), 1 << 20));

@@ -62,6 +62,10 @@ class HostileInputTest : public ::testing::Test {
     return stub_->LogBatch(&ctx, batch, &resp);
   }
   std::string File(const std::string& rel) { return Slurp(root_.path() + "/" + rel); }
+  // Streams `middle` as seq 2 between two good batches to s.log, and checks
+  // that the stream went on around it: both good batches acknowledged and
+  // written, the stream ended OK. Returns middle's ack.
+  v1::LogAck StreamBetweenGoodBatches(v1::LogBatch middle);
 
   TempDir root_;
   std::unique_ptr<ScribeProcess> scribe_;
@@ -74,6 +78,23 @@ void Add(v1::LogBatch* batch, const std::string& path, const std::string& filena
   e->set_path(path);
   e->set_filename(filename);
   e->set_line(line);
+}
+
+v1::LogAck HostileInputTest::StreamBetweenGoodBatches(v1::LogBatch middle) {
+  v1::LogBatch before, after;
+  before.set_seq(1);
+  Add(&before, "", "s", "before");
+  middle.set_seq(2);
+  after.set_seq(3);
+  Add(&after, "", "s", "after");
+  grpc::Status end;
+  auto acks = StreamAcks(stub_.get(), {before, middle, after}, &end);
+  EXPECT_TRUE(end.ok()) << end.error_message();
+  EXPECT_EQ(acks.size(), 3u);
+  EXPECT_EQ(acks[1].code(), 0);
+  EXPECT_EQ(acks[3].code(), 0);
+  EXPECT_EQ(File("s.log"), "before\nafter\n");
+  return acks[2];
 }
 
 // --- messages over -max-message-bytes --------------------------------------
@@ -143,26 +164,14 @@ TEST_F(HostileInputTest, InvalidUtf8IsRefusedAndNothingIsWritten) {
 // entry), nothing of it is written, and the stream goes on.
 TEST_F(HostileInputTest, InvalidUtf8InAStreamBatchRefusesThatBatchAlone) {
   StartScribe();
-  v1::LogBatch b1, b2, b3;
-  b1.set_seq(1);
-  Add(&b1, "", "s", "before");
-  b2.set_seq(2);
-  Add(&b2, "", "s", "in the bad batch");
-  Add(&b2, "bad\xff", "s", "bad path");
-  b3.set_seq(3);
-  Add(&b3, "", "s", "after");
-  grpc::Status end;
-  auto acks = StreamAcks(stub_.get(), {b1, b2, b3}, &end);
-  EXPECT_TRUE(end.ok()) << end.error_message();
-  ASSERT_EQ(acks.size(), 3u);
-  EXPECT_EQ(acks[1].code(), 0);
-  EXPECT_EQ(acks[2].code(), static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
-  EXPECT_NE(acks[2].message().find("entries[1]: path must be valid UTF-8"), std::string::npos)
-      << acks[2].message();
-  EXPECT_EQ(acks[3].code(), 0);
-  EXPECT_EQ(File("s.log"), "before\nafter\n");
-  std::printf("stream batch with invalid UTF-8: ack %d (%s); the stream went on\n", acks[2].code(),
-              acks[2].message().c_str());
+  v1::LogBatch bad;
+  Add(&bad, "", "s", "in the bad batch");
+  Add(&bad, "bad\xff", "s", "bad path");
+  const v1::LogAck ack = StreamBetweenGoodBatches(bad);
+  EXPECT_EQ(ack.code(), static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
+  EXPECT_NE(ack.message().find("entries[1]: path must be valid UTF-8"), std::string::npos) << ack.message();
+  std::printf("stream batch with invalid UTF-8: ack %d (%s); the stream went on\n", ack.code(),
+              ack.message().c_str());
 }
 
 // Bytes that are no LogBatch at all end the stream: the batches before are
@@ -333,21 +342,9 @@ TEST_F(HostileInputTest, BatchesOverMaxBatchEntriesAreRefusedWhole) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
   EXPECT_EQ(s.error_message(), "1001 entries in one batch, more than -max-batch-entries 1000");
 
-  v1::LogBatch before, after;
-  before.set_seq(1);
-  Add(&before, "", "s", "before");
-  big.set_seq(2);
-  after.set_seq(3);
-  Add(&after, "", "s", "after");
-  grpc::Status end;
-  auto acks = StreamAcks(stub_.get(), {before, big, after}, &end);
-  EXPECT_TRUE(end.ok()) << end.error_message();
-  ASSERT_EQ(acks.size(), 3u);
-  EXPECT_EQ(acks[1].code(), 0);
-  EXPECT_EQ(acks[2].code(), static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT)) << acks[2].message();
-  EXPECT_EQ(acks[3].code(), 0);
+  const v1::LogAck ack = StreamBetweenGoodBatches(big);
+  EXPECT_EQ(ack.code(), static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT)) << ack.message();
   EXPECT_EQ(File("big.log"), "");
-  EXPECT_EQ(File("s.log"), "before\nafter\n");
 
   // At the limit, taken.
   big.mutable_entries()->RemoveLast();
