@@ -7,10 +7,12 @@
 
 #include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/server_context.h>
+#include <grpcpp/support/byte_buffer.h>
 
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <string_view>
 
 #include "ack_queue.h"
 #include "batch_builder.h"
@@ -73,6 +75,23 @@ struct CqContext {
   BatchBuilder builder;  // reused by every handler on this thread
   WireEntries wire_entries;  // LogBatch and LogStream parses, reused likewise
   ReadingCalls reading;
+
+  // Submits what `builder` holds to the sink, with `done` to tell; on OK
+  // counts the batch. The builder is empty afterwards either way.
+  Status SubmitBuilt(Completion* done) {
+    const uint64_t bytes = builder.bytes();
+    const uint64_t lines = builder.lines();
+    Status s = shared->sink->Submit(builder.Take(), bytes, done);
+    if (s.ok()) shared->counters->CountBatch(lines, bytes);
+    return s;
+  }
 };
+
+// A received message's bytes in one piece: a view of its only slice, or of a
+// copy into *hold when gRPC received it in several. Valid while *hold lives.
+inline std::string_view MessageBytes(grpc::ByteBuffer* in, grpc::Slice* hold) {
+  if (!in->TrySingleSlice(hold).ok() && !in->DumpToSingleSlice(hold).ok()) *hold = grpc::Slice();
+  return std::string_view(reinterpret_cast<const char*>(hold->begin()), hold->size());
+}
 
 }  // namespace logscribe

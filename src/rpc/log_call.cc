@@ -130,11 +130,9 @@ void UnaryLogCall::OnRead(bool ok) {
 }
 
 Status UnaryLogCall::Submit() {
-  // The request's bytes in one piece (a copy only when gRPC received them in
-  // several slices), read straight into the builder.
-  grpc::Slice wire;
-  if (!in_.TrySingleSlice(&wire).ok() && !in_.DumpToSingleSlice(&wire).ok()) wire = grpc::Slice();
-  const std::string_view bytes(reinterpret_cast<const char*>(wire.begin()), wire.size());
+  // The request's bytes, read straight into the builder.
+  grpc::Slice hold;
+  const std::string_view bytes = MessageBytes(&in_, &hold);
   BatchBuilder* builder = &ctx_->builder;
   builder->Clear();
   Status s;
@@ -149,11 +147,7 @@ Status UnaryLogCall::Submit() {
     builder->Clear();
     return s;
   }
-  const uint64_t line_bytes = builder->bytes();
-  const uint64_t lines = builder->lines();
-  s = ctx_->shared->sink->Submit(builder->Take(), line_bytes, this);
-  if (s.ok()) ctx_->shared->counters->CountBatch(lines, line_bytes);
-  return s;
+  return ctx_->SubmitBuilt(this);
 }
 
 void UnaryLogCall::OnComplete(Status status) {

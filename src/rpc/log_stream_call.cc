@@ -44,18 +44,15 @@ void LogStreamCall::OnRead(bool ok) {
     MaybeFree();
     return;
   }
-  // The batch's bytes in one piece (a copy only when gRPC received it in
-  // several slices), read straight into the builder.
-  grpc::Slice wire;
-  if (!in_.TrySingleSlice(&wire).ok() && !in_.DumpToSingleSlice(&wire).ok()) wire = grpc::Slice();
+  // The batch's bytes, read straight into the builder.
+  grpc::Slice hold;
   const auto started = std::chrono::steady_clock::now();
   BatchBuilder* builder = &ctx_->builder;
   builder->Clear();
   uint64_t seq = 0;
   Status s;
-  const WireParse parsed =
-      ParseLogBatchWire(std::string_view(reinterpret_cast<const char*>(wire.begin()), wire.size()), builder,
-                        &ctx_->wire_entries, &seq, &s, ctx_->shared->max_batch_entries);
+  const WireParse parsed = ParseLogBatchWire(MessageBytes(&in_, &hold), builder, &ctx_->wire_entries, &seq, &s,
+                                             ctx_->shared->max_batch_entries);
   in_.Clear();
   if (parsed == WireParse::kMalformed) {
     // Nothing after it can be trusted to be framed as the client meant: stop
@@ -70,14 +67,10 @@ void LogStreamCall::OnRead(bool ok) {
     return;
   }
   if (s.ok()) {
-    const uint64_t bytes = builder->bytes();
-    const uint64_t lines = builder->lines();
     auto* done = new BatchDone(this, seq, started);
     ++inflight_;
-    s = ctx_->shared->sink->Submit(builder->Take(), bytes, done);
-    if (s.ok()) {
-      ctx_->shared->counters->CountBatch(lines, bytes);
-    } else {
+    s = ctx_->SubmitBuilt(done);
+    if (!s.ok()) {
       --inflight_;
       delete done;
     }
