@@ -10,7 +10,8 @@
 #include <memory>
 #include <string>
 
-#include "credentials.h"
+#include "client_credentials.h"
+#include "server_credentials.h"
 #include "drain_progress.h"
 #include "mediator_metrics.h"
 #include "mediator_options.h"

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-#include "credentials.h"
+#include "server_credentials.h"
 
 namespace logscribe {
 

@@ -12,7 +12,7 @@
 #include <memory>
 #include <string>
 
-#include "credentials.h"
+#include "server_credentials.h"
 #include "drain_progress.h"
 #include "file_sink.h"
 #include "log_root.h"
@@ -147,7 +147,8 @@ int Run(int argc, char** argv) {
   // -mediator: register before the start-up block, so "listening on" means reachable through it.
   std::unique_ptr<Registrar> registrar;
   std::string mediator_line;
-  if (Status s = StartScribeRegistrar(options, server->port(), kVersion, &registrar, &mediator_line); !s.ok()) {
+  if (Status s = StartScribeRegistrar(options, server->port(), &server->pings(), kVersion, &registrar,
+                                        &mediator_line); !s.ok()) {
     server->Shutdown(std::chrono::milliseconds(0));
     sink->Stop();
     return Fail(s.message());

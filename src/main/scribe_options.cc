@@ -5,7 +5,8 @@
 
 #include "duration_flag.h"
 #include "flags.h"
-#include "registry.h"  // ValidateHostPort
+#include "host_port.h"  // src/common
+#include "scribe_id.h"  // src/common
 #include "size_spec.h"
 
 namespace logscribe {

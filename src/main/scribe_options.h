@@ -11,7 +11,7 @@
 #include <string>
 
 #include "codec.h"
-#include "credentials.h"
+#include "server_credentials.h"
 #include "file_sink.h"
 #include "scribe_server.h"
 

@@ -2,7 +2,7 @@
 
 #include <unistd.h>
 
-#include "credentials.h"
+#include "client_credentials.h"
 
 namespace logscribe {
 
@@ -19,8 +19,9 @@ std::string DefaultAdvertise(const std::string& bind, int port) {
   return bind + ":" + p;
 }
 
-Status StartScribeRegistrar(const ScribeOptions& options, int port, const std::string& version,
-                            std::unique_ptr<Registrar>* out, std::string* summary) {
+Status StartScribeRegistrar(const ScribeOptions& options, int port, const PingMonitor* pings,
+                            const std::string& version, std::unique_ptr<Registrar>* out,
+                            std::string* summary) {
   if (options.mediator.empty()) return Status::Ok();
   RegistrarOptions r;
   r.mediator = options.mediator;
@@ -32,6 +33,7 @@ Status StartScribeRegistrar(const ScribeOptions& options, int port, const std::s
     r.id = "scribe-" + std::string(host) + "-" + std::to_string(port);
   }
   r.version = version;
+  r.pings = pings;
   r.register_timeout = options.register_timeout;
   r.ping_interval = options.ping_interval;
   std::string security = "insecure";

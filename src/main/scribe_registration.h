@@ -18,8 +18,10 @@ namespace logscribe {
 // ::1:<port>), and sets *summary to one line for the start-up block. With -ca,
 // the mediator is dialled with TLS: its certificate must chain to -ca, and the
 // scribe presents -crt. Fails with one sentence.
-Status StartScribeRegistrar(const ScribeOptions& options, int port, const std::string& version,
-                            std::unique_ptr<Registrar>* out, std::string* summary);
+// `pings` is the server's record of answered Pings (ScribeServer::pings()).
+Status StartScribeRegistrar(const ScribeOptions& options, int port, const PingMonitor* pings,
+                            const std::string& version, std::unique_ptr<Registrar>* out,
+                            std::string* summary);
 
 // The address the mediator should dial when -advertise is not given.
 std::string DefaultAdvertise(const std::string& bind, int port);

@@ -22,11 +22,10 @@
 #include <vector>
 
 #include "router.h"
-#include "status.h"  // src/io/status.h
+#include "scribe_id.h"  // src/common: kMaxScribeIdBytes
+#include "status.h"  // src/common/status.h
 
 namespace logscribe {
-
-inline constexpr size_t kMaxScribeIdBytes = 128;
 
 struct ScribeRecord {
   std::string id;
@@ -120,9 +119,5 @@ class Registry {
   // Relaxed; bumped with or without mu_.
   RegistryCounters counters_;
 };
-
-// Checks "host:port" (host a name, an IPv4 address or a bracketed IPv6
-// address; port 1..65535). Shared by the registry and the scribe's -advertise.
-Status ValidateHostPort(std::string_view addr, std::string_view what);
 
 }  // namespace logscribe

@@ -19,7 +19,8 @@
 #include <set>
 #include <thread>
 
-#include "credentials.h"
+#include "client_credentials.h"
+#include "server_credentials.h"
 #include "log_client.h"
 #include "logscribe.grpc.pb.h"
 #include "scribe_process.h"

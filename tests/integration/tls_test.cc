@@ -16,7 +16,8 @@
 #include <fstream>
 #include <thread>
 
-#include "credentials.h"
+#include "client_credentials.h"
+#include "server_credentials.h"
 #include "logscribe.grpc.pb.h"
 #include "log_client.h"
 #include "scribe_process.h"

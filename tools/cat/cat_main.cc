@@ -24,7 +24,7 @@
 
 #include "cat_options.h"
 #include "checkpoint.h"
-#include "credentials.h"
+#include "client_credentials.h"
 #include "file_follower.h"
 #include "logscribe.grpc.pb.h"
 #include "outbox.h"

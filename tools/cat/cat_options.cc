@@ -6,7 +6,7 @@
 
 #include "file_key.h"  // src/io: ValidateFileKey
 #include "flags.h"
-#include "registry.h"  // src/routing: ValidateHostPort
+#include "host_port.h"  // src/common
 #include "size_spec.h"
 
 namespace logscribe::cat {

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-#include "credentials.h"  // src/rpc: ClientSecurityOptions
+#include "client_credentials.h"  // src/rpc: ClientSecurityOptions
 
 namespace logscribe::cat {
 

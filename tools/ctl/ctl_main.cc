@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "credentials.h"
+#include "client_credentials.h"
 #include "flags.h"
 #include "logscribe.grpc.pb.h"
 #include "size_spec.h"

@@ -2,7 +2,7 @@
 
 #include <grpcpp/create_channel.h>
 
-#include "ping_call.h"  // WrappingProduct
+#include "ping_product.h"  // src/common
 
 namespace logscribe {
 

@@ -40,7 +40,6 @@ Status MediatorServer::Start(MediatorServerOptions options, std::unique_ptr<Medi
   });
 
   ServerShared& shared = s->shared_;
-  shared.pinger = nullptr;
   shared.sink = forwarder;
   shared.counters = &s->counters_;
   options.format.escape_newlines = false;

@@ -1,5 +1,5 @@
 // The Pinger.Ping handler: the mediator's health check. res = a*b wrapped to
-// int32, as the original computed it in Go.
+// int32 (ping_product.h), as the original computed it in Go.
 //
 // Thread contract: lives on its CQ's thread.
 #pragma once
@@ -7,29 +7,31 @@
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/async_unary_call.h>
 
-#include <cstdint>
-
 #include "call.h"
 #include "cq_context.h"
-#include "logscribe.pb.h"
+#include "logscribe.grpc.pb.h"
+#include "ping_monitor.h"
 
 namespace logscribe {
 
-// a*b in 64 bits, wrapped to int32 (two's complement, defined since C++20).
-inline int32_t WrappingProduct(int32_t a, int32_t b) {
-  return static_cast<int32_t>(static_cast<uint32_t>(static_cast<int64_t>(a) * b));
-}
+// What every PingCall of one server shares; owned by the server.
+struct PingService {
+  logscribe::v1::Pinger::AsyncService service;
+  // Told of every answered Ping (the Registrar reads it).
+  PingMonitor monitor;
+};
 
 class PingCall final {
  public:
-  static void Post(CqContext* ctx);
+  static void Post(CqContext* ctx, PingService* pings);
 
  private:
-  explicit PingCall(CqContext* ctx) : ctx_(ctx) {}
+  PingCall(CqContext* ctx, PingService* pings) : ctx_(ctx), pings_(pings) {}
   void OnRequest(bool ok);
   void OnFinish(bool ok);
 
   CqContext* const ctx_;
+  PingService* const pings_;
   grpc::ServerContext server_ctx_;
   logscribe::v1::PingRequest request_;
   logscribe::v1::PingResponse response_;

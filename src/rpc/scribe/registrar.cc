@@ -5,7 +5,6 @@
 
 #include <algorithm>
 
-#include "ping_monitor.h"
 
 namespace logscribe {
 namespace {
@@ -75,7 +74,8 @@ void Registrar::Watch() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!stop_cv_.wait_for(lock, step, [this] { return stop_; })) {
     const auto now = std::chrono::steady_clock::now();
-    const auto heard = std::max(PingMonitor::Last(), registered_at);
+    const auto heard =
+        options_.pings == nullptr ? registered_at : std::max(options_.pings->Last(), registered_at);
     if (now - heard < 2 * interval) continue;
     lock.unlock();
     const std::string error =

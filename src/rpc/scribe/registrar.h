@@ -22,7 +22,8 @@
 #include <thread>
 
 #include "logscribe.grpc.pb.h"
-#include "status.h"  // src/io/status.h
+#include "ping_monitor.h"
+#include "status.h"  // src/common/status.h
 
 namespace logscribe {
 
@@ -39,6 +40,10 @@ struct RegistrarOptions {
   // The mediator's ping interval: no ping for twice this, register again.
   // Default: 5s (-ping-interval).
   std::chrono::milliseconds ping_interval{5000};
+  // The scribe server's record of answered Pings; must outlive the Registrar.
+  // Default: null, as if no Ping ever came: it registers again every two
+  // ping intervals.
+  const PingMonitor* pings = nullptr;
   // How to dial the mediator. Default: null, insecure.
   std::shared_ptr<grpc::ChannelCredentials> credentials;
   grpc::ChannelArguments channel_args;

@@ -3,8 +3,6 @@
 #include <grpc/grpc.h>
 #include <grpcpp/server_builder.h>
 
-#include "ping_call.h"
-#include "server_steps.h"
 
 namespace logscribe {
 
@@ -12,7 +10,6 @@ Status ScribeServer::Start(const ScribeServerOptions& options, Sink* sink,
                            std::unique_ptr<ScribeServer>* out) {
   std::unique_ptr<ScribeServer> server(new ScribeServer());
   ServerShared& shared = server->shared_;
-  shared.pinger = &server->pinger_;
   shared.sink = sink;
   shared.counters = &server->counters_;
 
@@ -20,12 +17,12 @@ Status ScribeServer::Start(const ScribeServerOptions& options, Sink* sink,
   std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> cqs;
   const std::string address = PrepareBuilder(options, &builder, &server->port_, &cqs);
   RegisterLogScribe(&builder, &server->log_services_, &server->shared_);
-  builder.RegisterService(&server->pinger_);
+  builder.RegisterService(&server->pings_.service);
   if (Status s = BuildAndStart(&builder, address, &server->port_, &cqs, &server->server_); !s.ok()) {
     return s;
   }
   StartLogScribe(server->server_.get(), options, &shared, &cqs, &server->contexts_);
-  for (auto& ctx : server->contexts_) PingCall::Post(ctx.get());
+  for (auto& ctx : server->contexts_) PingCall::Post(ctx.get(), &server->pings_);
   for (auto& ctx : server->contexts_) {
     CqContext* c = ctx.get();
     server->threads_.emplace_back([c] { ServeCompletionQueue(c->cq.get(), "ls-cq"); });

@@ -25,8 +25,7 @@
 
 #include "call.h"
 #include "cq_context.h"
-#include "server_steps.h"
-#include "logscribe.grpc.pb.h"
+#include "ping_call.h"
 #include "server_steps.h"
 #include "sink.h"
 
@@ -47,6 +46,8 @@ class ScribeServer {
 
   int port() const { return port_; }
   const RpcCounters& counters() const { return counters_; }
+  // When the mediator last pinged this scribe (the Registrar watches it).
+  const PingMonitor& pings() const { return pings_.monitor; }
 
   // The sequence above; returns within about 2 * grace + a few seconds.
   void Shutdown(std::chrono::milliseconds grace);
@@ -58,7 +59,7 @@ class ScribeServer {
   RpcCounters counters_;
   ServerShared shared_;
   LogScribeServices log_services_;
-  logscribe::v1::Pinger::AsyncService pinger_;
+  PingService pings_;
   std::unique_ptr<grpc::Server> server_;
   std::vector<std::unique_ptr<CqContext>> contexts_;
   std::vector<std::thread> threads_;

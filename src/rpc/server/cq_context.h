@@ -41,7 +41,6 @@ using LogScribeService = logscribe::v1::LogScribe::WithGenericMethod_Log<
 struct ServerShared {
   LogScribeService* log_service = nullptr;
   grpc::AsyncGenericService* generic = nullptr;  // Log and LogBatch
-  logscribe::v1::Pinger::AsyncService* pinger = nullptr;
   Sink* sink = nullptr;
   RpcCounters* counters = nullptr;
   LineFormat format;

@@ -5,7 +5,7 @@
 
 #include <grpcpp/support/status.h>
 
-#include "status.h"  // src/io/status.h
+#include "status.h"  // src/common/status.h
 
 namespace logscribe {
 

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "cq_context.h"
-#include "status.h"  // src/io/status.h
+#include "status.h"  // src/common/status.h
 
 namespace logscribe {
 

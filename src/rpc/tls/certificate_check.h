@@ -10,7 +10,7 @@
 
 #include <string>
 
-#include "status.h"  // src/io/status.h
+#include "status.h"  // src/common/status.h
 
 namespace logscribe {
 
