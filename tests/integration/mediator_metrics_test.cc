@@ -13,6 +13,7 @@
 #include "logscribe.grpc.pb.h"
 #include "mediator_cluster.h"
 #include "metrics_scrape.h"
+#include "version.h"
 
 namespace logscribe::testing {
 namespace {
@@ -131,7 +132,7 @@ TEST(MediatorMetrics, CountersFollowALoadAndADrop) {
   EXPECT_EQ(Get(m, "logmediator_batches_received_total"), 104);
   EXPECT_GE(Get(m, "logmediator_admin_answers_total{method=\"Register\",code=\"OK\"}"), 2);
   EXPECT_EQ(Get(m, "logmediator_admin_answers_total{method=\"Route\",code=\"OK\"}"), kFiles);
-  EXPECT_EQ(Get(m, "logmediator_build_info{version=\"0.1.0\"}"), 1);
+  EXPECT_EQ(Get(m, "logmediator_build_info{version=\"" LOGSCRIBE_VERSION "\"}"), 1);
 
   // s2 dies without a word: its pings fail, it is dropped, its numbers stay.
   const double failed_before = Get(m, "logmediator_pings_failed_total");

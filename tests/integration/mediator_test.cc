@@ -17,6 +17,7 @@
 #include "logscribe.grpc.pb.h"
 #include "log_client.h"
 #include "mediator_cluster.h"
+#include "version.h"
 
 namespace logscribe::testing {
 namespace {
@@ -107,9 +108,9 @@ TEST(Mediator, RegistersScribesAndAnswersTheAdminCalls) {
   ASSERT_TRUE(c.AdminStub()->GetVersion(&ctx, vq, &vr).ok());
   ASSERT_EQ(vr.results_size(), 3);
   EXPECT_EQ(vr.results(0).type(), v1::MEDIATOR);
-  EXPECT_EQ(vr.results(0).version(), "0.1.0");
+  EXPECT_EQ(vr.results(0).version(), LOGSCRIBE_VERSION);
   EXPECT_EQ(vr.results(1).type(), v1::SCRIBE);
-  EXPECT_EQ(vr.results(1).version(), "0.1.0");
+  EXPECT_EQ(vr.results(1).version(), LOGSCRIBE_VERSION);
 
   const std::string owner = c.RouteOf("svc/api", "app");
   EXPECT_TRUE(owner == "s1" || owner == "s2") << owner;

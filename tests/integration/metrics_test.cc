@@ -16,6 +16,7 @@
 #include "log_client.h"
 #include "metrics_scrape.h"
 #include "scribe_process.h"
+#include "version.h"
 
 namespace logscribe::testing {
 namespace {
@@ -146,7 +147,7 @@ TEST_F(MetricsTest, CountersMatchAKnownLoad) {
   EXPECT_GT(m["logscribe_ack_latency_seconds_sum"], 0);
   EXPECT_LE(m["logscribe_ack_latency_seconds_bucket{le=\"5e-05\"}"],
             m["logscribe_ack_latency_seconds_bucket{le=\"10\"}"]);
-  EXPECT_EQ(m["logscribe_build_info{version=\"0.1.0\"}"], 1);
+  EXPECT_EQ(m["logscribe_build_info{version=\"" LOGSCRIBE_VERSION "\"}"], 1);
   EXPECT_GT(m["logscribe_uptime_seconds"], 0);
   for (const auto& [key, value] : m) {
     EXPECT_EQ(key.rfind("logscribe_write_errors_total", 0), std::string::npos) << key;

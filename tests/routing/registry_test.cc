@@ -1,4 +1,5 @@
 #include "registry.h"
+#include "version.h"
 
 #include <gtest/gtest.h>
 
@@ -18,13 +19,13 @@ TEST(Registry, StartsEmptyWithARouterThatRoutesNowhere) {
 TEST(Registry, RegisterAddsAndRoutes) {
   Registry registry("rendezvous", 3);
   Registry::Registration what;
-  ASSERT_TRUE(registry.Register("s1", "127.0.0.1:9001", "0.1.0", &what).ok());
+  ASSERT_TRUE(registry.Register("s1", "127.0.0.1:9001", LOGSCRIBE_VERSION, &what).ok());
   EXPECT_EQ(what, Registry::Registration::kAdded);
   const ScribeEndpoint* owner = registry.router()->Route("x/y");
   ASSERT_NE(owner, nullptr);
   EXPECT_EQ(owner->id, "s1");
   EXPECT_EQ(owner->addr, "127.0.0.1:9001");
-  EXPECT_EQ(registry.Scribes()[0].version, "0.1.0");
+  EXPECT_EQ(registry.Scribes()[0].version, LOGSCRIBE_VERSION);
 }
 
 TEST(Registry, RegisteringTwiceIsHarmlessAndMayMoveTheAddress) {
