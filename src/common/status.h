@@ -34,6 +34,15 @@ enum class StatusCode : int {
   kUnauthenticated = 16,
 };
 
+// Arrays indexed by code (metrics per code) have this many entries.
+inline constexpr int kStatusCodes = 17;  // 0..16, gRPC's numbers
+
+// `code` as an index into such an array: itself in 0..16, else kUnknown (a
+// newer peer may send codes we do not know).
+inline constexpr int StatusCodeIndex(int code) {
+  return code >= 0 && code < kStatusCodes ? code : static_cast<int>(StatusCode::kUnknown);
+}
+
 class Status {
  public:
   Status() = default;  // OK

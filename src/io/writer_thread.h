@@ -62,7 +62,6 @@ enum class WriteOpKind { kOpen, kWrite, kSync, kRotate };
 enum class RotateReason { kSize, kTime };
 inline constexpr int kRotateReasons = 2;
 inline constexpr int kWriteOpKinds = 4;
-inline constexpr int kStatusCodes = 17;  // StatusCode values 0..16
 
 // Counters shared by all writers of a sink; relaxed atomics, touched once per
 // append, file or round, never per line.
@@ -89,8 +88,7 @@ struct WriterCounters {
   }
   void CountWriteError(WriteOpKind op, StatusCode code) {
     write_errors.fetch_add(1, std::memory_order_relaxed);
-    const int c = static_cast<int>(code);
-    write_errors_by_kind[static_cast<int>(op)][c >= 0 && c < kStatusCodes ? c : 2].fetch_add(
+    write_errors_by_kind[static_cast<int>(op)][StatusCodeIndex(static_cast<int>(code))].fetch_add(
         1, std::memory_order_relaxed);
   }
 };

@@ -12,6 +12,7 @@
 #include <cstdint>
 
 #include "histogram.h"
+#include "status.h"  // src/common: StatusCodeIndex
 
 namespace logscribe {
 
@@ -45,7 +46,7 @@ class Deliverable {
 // The scribe's RPC methods, as metrics label them.
 enum class RpcMethod { kLog, kLogBatch, kLogStream };
 inline constexpr int kRpcMethods = 3;
-inline constexpr int kRpcCodes = 17;  // gRPC status codes 0..16
+inline constexpr int kRpcCodes = kStatusCodes;  // gRPC status codes 0..16 (status.h)
 inline const char* RpcMethodName(RpcMethod m) {
   switch (m) {
     case RpcMethod::kLog: return "Log";
@@ -88,7 +89,7 @@ struct RpcCounters {
     batch_bytes.Record(bytes);
   }
   void CountAnswer(RpcMethod m, int code, std::chrono::steady_clock::time_point started) {
-    answers[static_cast<int>(m)][code >= 0 && code < kRpcCodes ? code : 2].fetch_add(
+    answers[static_cast<int>(m)][StatusCodeIndex(code)].fetch_add(
         1, std::memory_order_relaxed);
     const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::steady_clock::now() - started);

@@ -53,7 +53,7 @@ class UnaryHandler final {
     const grpc::Status status = kind_->handle(request_, &response_);
     if (kind_->answers != nullptr) {
       const int code = static_cast<int>(status.error_code());
-      kind_->answers[code >= 0 && code < kRpcCodes ? code : 2].fetch_add(1, std::memory_order_relaxed);
+      kind_->answers[StatusCodeIndex(code)].fetch_add(1, std::memory_order_relaxed);
     }
     responder_.Finish(response_, status, &finish_tag_);
   }
