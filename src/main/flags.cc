@@ -9,21 +9,22 @@
 namespace logscribe {
 
 void FlagSet::AddString(const std::string& name, std::string* target, const std::string& help) {
-  flags_.push_back({name, Kind::kString, target, nullptr, help});
+  flags_.push_back({name, Kind::kString, target, nullptr, help, group_, 0, 0, nullptr});
 }
-void FlagSet::AddInt(const std::string& name, int64_t* target, const std::string& help) {
-  flags_.push_back({name, Kind::kInt, target, nullptr, help});
+void FlagSet::AddIntSetter(const std::string& name, int64_t min, int64_t max, std::function<void(int64_t)> set,
+                           const std::string& help) {
+  flags_.push_back({name, Kind::kInt, nullptr, nullptr, help, group_, min, max, std::move(set)});
 }
 void FlagSet::AddBool(const std::string& name, bool* target, const std::string& help) {
-  flags_.push_back({name, Kind::kBool, target, nullptr, help});
+  flags_.push_back({name, Kind::kBool, target, nullptr, help, group_, 0, 0, nullptr});
 }
 void FlagSet::AddRepeated(const std::string& name, std::vector<std::string>* target,
                           const std::string& help) {
-  flags_.push_back({name, Kind::kRepeated, target, nullptr, help});
+  flags_.push_back({name, Kind::kRepeated, target, nullptr, help, group_, 0, 0, nullptr});
 }
 void FlagSet::AddCustom(const std::string& name, std::function<std::string(std::string_view)> parse,
                         const std::string& help) {
-  flags_.push_back({name, Kind::kCustom, nullptr, std::move(parse), help});
+  flags_.push_back({name, Kind::kCustom, nullptr, std::move(parse), help, group_, 0, 0, nullptr});
 }
 
 FlagSet::Flag* FlagSet::Find(std::string_view name) {
@@ -61,7 +62,9 @@ std::string FlagSet::Apply(Flag* flag, std::string_view value) {
       if (text.empty() || *end != '\0' || errno == ERANGE) {
         return "-" + flag->name + " wants a whole number, not '" + text + "'";
       }
-      *static_cast<int64_t*>(flag->target) = v;
+      if (v < flag->min) return "-" + flag->name + " must be at least " + std::to_string(flag->min);
+      if (v > flag->max) return "-" + flag->name + " must be at most " + std::to_string(flag->max);
+      flag->set_int(v);
       return "";
     }
     case Kind::kBool:
@@ -231,27 +234,45 @@ bool FlagSet::Parse(int argc, const char* const* argv, std::string* error) {
 }
 
 std::string FlagSet::Usage() const {
-  std::string out = "Usage of " + program_ + ":\n";
-  for (const Flag& f : flags_) {
-    out += "  -" + f.name;
-    switch (f.kind) {
-      case Kind::kString:
-      case Kind::kCustom:
-        out += " string";
-        break;
-      case Kind::kRepeated:
-        out += " string (repeatable)";
-        break;
-      case Kind::kInt:
-        out += " int";
-        break;
-      case Kind::kBool:
-        break;
-    }
-    out += "\n    \t" + f.help + "\n";
+  // The groups in print order: "" (no heading) first, then OrderGroups(),
+  // then the rest as first named.
+  std::vector<std::string> groups{""};
+  auto add = [&groups](const std::string& g) {
+    if (std::find(groups.begin(), groups.end(), g) == groups.end()) groups.push_back(g);
+  };
+  for (const std::string& g : group_order_) {
+    if (std::any_of(flags_.begin(), flags_.end(), [&g](const Flag& f) { return f.group == g; })) add(g);
   }
-  if (std::find_if(flags_.begin(), flags_.end(), [](const Flag& f) { return f.name == "config"; }) ==
-      flags_.end()) {
+  for (const Flag& f : flags_) add(f.group);
+  const bool own_config =
+      std::any_of(flags_.begin(), flags_.end(), [](const Flag& f) { return f.name == "config"; });
+  const bool grouped = groups.size() > 1;
+
+  std::string out = "Usage of " + program_ + ":\n";
+  for (const std::string& group : groups) {
+    if (!group.empty()) out += "\n" + group + ":\n";
+    for (const Flag& f : flags_) {
+      if (f.group != group) continue;
+      out += "  -" + f.name;
+      switch (f.kind) {
+        case Kind::kString:
+        case Kind::kCustom:
+          out += " string";
+          break;
+        case Kind::kRepeated:
+          out += " string (repeatable)";
+          break;
+        case Kind::kInt:
+          out += " int";
+          break;
+        case Kind::kBool:
+          break;
+      }
+      out += "\n    \t" + f.help + "\n";
+    }
+  }
+  if (!own_config) {
+    if (grouped) out += "\nConfiguration:\n";
     out += "  -config string\n    \tread flags from this file, one 'name value' per line, # comments; "
            "flags on the command line win (default none)\n";
   }

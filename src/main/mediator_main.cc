@@ -16,14 +16,12 @@
 #include "mediator_metrics.h"
 #include "mediator_options.h"
 #include "mediator_server.h"
-#include "serve_flags.h"
 #include "size_spec.h"
 #include "stop_signals.h"
+#include "version.h"
 
 namespace logscribe {
 namespace {
-
-constexpr const char* kVersion = "0.1.0";
 
 int Fail(const std::string& sentence) {
   std::fprintf(stderr, "logmediator: %s\n", sentence.c_str());
@@ -45,26 +43,25 @@ int Run(int argc, char** argv) {
   const auto started = std::chrono::steady_clock::now();
 
   ServerSecurity security;
-  if (Status s = MakeServerSecurity(options.security, &security); !s.ok()) return Fail(s.message());
+  if (Status s = MakeServerSecurity(options.server.security, &security); !s.ok()) return Fail(s.message());
   // With -ca the mediator dials scribes with TLS, as a client of the same PKI.
   ClientSecurity to_scribes;
-  if (!options.security.files.ca.empty()) {
+  if (!options.server.security.files.ca.empty()) {
     ClientSecurityOptions client;
-    client.files = options.security.files;
+    client.files = options.server.security.files;
     if (Status s = MakeClientSecurity(client, &to_scribes); !s.ok()) return Fail(s.message());
   }
 
-  MediatorServerOptions server_options;
-  FillServeOptions(options, security.credentials, &server_options);
+  MediatorServerOptions server_options(options.server.Serve(security.credentials));
   server_options.routing = options.routing;
   server_options.max_misses = options.max_misses;
   server_options.version = kVersion;
   server_options.health.interval = options.ping_interval;
   server_options.health.timeout = options.ping_timeout;
-  server_options.forward.max_inflight_batches = options.stream_inflight;
-  server_options.forward.max_queued_bytes = options.queue_bytes;
-  server_options.forward.batch_bytes = options.batch_bytes;
-  if (!options.security.files.ca.empty()) {
+  server_options.forward.max_inflight_batches = options.server.limits.stream_inflight;
+  server_options.forward.max_queued_bytes = options.server.queue_bytes;
+  server_options.forward.batch_bytes = options.server.batch_bytes;
+  if (!options.server.security.files.ca.empty()) {
     server_options.health.credentials = to_scribes.credentials;
     server_options.health.channel_args = to_scribes.args;
     server_options.forward.credentials = to_scribes.credentials;
@@ -76,21 +73,21 @@ int Run(int argc, char** argv) {
   // -pprof: /metrics and /healthz; /healthz turns 503 once draining begins.
   std::atomic<bool> draining{false};
   std::unique_ptr<MetricsHttpServer> metrics;
-  if (options.pprof) {
+  if (options.server.pprof) {
     MediatorMetricsSources sources;
     sources.version = kVersion;
     sources.started = started;
     sources.server = server.get();
-    sources.queue_limit_bytes = options.queue_bytes;
+    sources.queue_limit_bytes = options.server.queue_bytes;
     sources.allow_list = security.allow_list.get();
-    if (Status s = StartMediatorMetrics(sources, options.pprof_bind, options.pport, &draining, &metrics);
+    if (Status s = StartMediatorMetrics(sources, options.server.pprof_bind, options.server.pport, &draining, &metrics);
         !s.ok()) {
       server->Shutdown(std::chrono::milliseconds(0));
       return Fail(s.message());
     }
   }
 
-  std::printf("logmediator %s listening on %s:%d\n", kVersion, options.bind.c_str(), server->port());
+  std::printf("logmediator %s listening on %s:%d\n", kVersion, options.server.bind.c_str(), server->port());
   std::printf("  routing:   %s\n", options.routing == "rendezvous"
                                        ? "rendezvous (highest random weight of path/filename)"
                                        : "first-char (the original's ranges: a-r and s-9 for two scribes)");
@@ -98,27 +95,27 @@ int Run(int argc, char** argv) {
               FormatMillis(options.ping_interval).c_str(), FormatMillis(options.ping_timeout).c_str(),
               options.max_misses);
   std::printf("  tuning:    %d CQ thread(s), queue %s, batch %s, %d batches in flight per stream, line %s\n",
-              options.cq_threads, FormatSize(options.queue_bytes).c_str(),
-              FormatSize(options.batch_bytes).c_str(), options.stream_inflight,
-              FormatSize(options.max_line_bytes).c_str());
+              options.server.limits.cq_threads, FormatSize(options.server.queue_bytes).c_str(),
+              FormatSize(options.server.batch_bytes).c_str(), options.server.limits.stream_inflight,
+              FormatSize(options.server.limits.max_line_bytes).c_str());
   std::printf("  security:  %s%s\n", security.description.c_str(),
-              options.security.files.ca.empty() ? "; scribes are dialled without TLS"
+              options.server.security.files.ca.empty() ? "; scribes are dialled without TLS"
                                                 : "; scribes are dialled with TLS (-ca)");
   std::printf("  scribes:   start them with -mediator <this host>:%d\n", server->port());
   if (metrics != nullptr) {
-    std::printf("  metrics:   http://%s:%d/metrics\n", options.pprof_bind.c_str(), metrics->port());
+    std::printf("  metrics:   http://%s:%d/metrics\n", options.server.pprof_bind.c_str(), metrics->port());
   }
   std::fflush(stdout);
   if (security.mode == TlsMode::kInsecure) {
     std::fprintf(stderr, "logmediator: warning: plaintext gRPC: anyone who can reach %s:%d can write logs "
-                 "and register scribes (see -crt, -pk, -ca)\n", options.bind.c_str(), server->port());
+                 "and register scribes (see -crt, -pk, -ca)\n", options.server.bind.c_str(), server->port());
   }
 
   std::fprintf(stderr, "logmediator: %s received, draining\n", WaitForStopSignal(signals));
   draining.store(true, std::memory_order_relaxed);
   {
     const MediatorServer* s = server.get();
-    DrainProgress progress("logmediator", options.shutdown_timeout, [s] {
+    DrainProgress progress("logmediator", options.server.shutdown_timeout, [s] {
       const ForwarderStats f = s->forward_stats();
       uint64_t batches = 0;
       for (const ScribeForwardStats& scribe : f.scribes) batches += scribe.batches_in_flight;
@@ -127,7 +124,7 @@ int Run(int argc, char** argv) {
              HumanBytes(f.queued_bytes) + " in " + Counted(f.parts_in_flight, "part", "parts") +
              " not yet acknowledged by scribes (" + Counted(batches, "batch", "batches") + " sent)";
     });
-    server->Shutdown(options.shutdown_timeout);
+    server->Shutdown(options.server.shutdown_timeout);
   }
   if (metrics != nullptr) metrics->Stop();
 

@@ -19,15 +19,13 @@
 #include "scribe_metrics.h"
 #include "scribe_options.h"
 #include "stop_signals.h"
+#include "version.h"
 #include "scribe_registration.h"
 #include "scribe_server.h"
-#include "serve_flags.h"
 #include "size_spec.h"
 
 namespace logscribe {
 namespace {
-
-constexpr const char* kVersion = "0.1.0";
 
 int Fail(const std::string& sentence) {
   std::fprintf(stderr, "logscribe: %s\n", sentence.c_str());
@@ -83,7 +81,7 @@ int Run(int argc, char** argv) {
 
   // The TLS files are checked first: a bad one fails before anything is opened.
   ServerSecurity security;
-  if (Status s = MakeServerSecurity(options.security, &security); !s.ok()) return Fail(s.message());
+  if (Status s = MakeServerSecurity(options.server.security, &security); !s.ok()) return Fail(s.message());
 
   std::unique_ptr<LogRoot> root;
   if (!options.null_sink) {
@@ -119,12 +117,12 @@ int Run(int argc, char** argv) {
   }
   FileSinkOptions sink_options;
   sink_options.writer_threads = options.writer_threads;
-  sink_options.max_queued_bytes = options.queue_bytes;
+  sink_options.max_queued_bytes = options.server.queue_bytes;
   sink_options.max_open_files = static_cast<size_t>(options.max_open_files);
   sink_options.ack = options.ack;
   sink_options.writer = options.writer;
   sink_options.per_writer.rotate_bytes = options.rotate_bytes;
-  sink_options.per_writer.batch_bytes = options.batch_bytes;
+  sink_options.per_writer.batch_bytes = options.server.batch_bytes;
   sink_options.per_writer.console = options.console;
   sink_options.per_writer.write_delay = options.test_write_delay;
   sink_options.per_writer.rotate_every = options.rotate_every;
@@ -136,9 +134,8 @@ int Run(int argc, char** argv) {
   std::unique_ptr<FileSink> sink;
   if (Status s = FileSink::Create(root.get(), sink_options, &sink); !s.ok()) return Fail(s.message());
 
-  ScribeServerOptions server_options;
-  FillServeOptions(options, security.credentials, &server_options);
-  server_options.format.escape_newlines = options.escape_newlines;
+  ServeOptions server_options = options.server.Serve(security.credentials);
+  server_options.escape_newlines = options.escape_newlines;
   std::unique_ptr<ScribeServer> server;
   if (Status s = ScribeServer::Start(server_options, sink.get(), &server); !s.ok()) {
     sink->Stop();
@@ -157,15 +154,15 @@ int Run(int argc, char** argv) {
   // -pprof: /metrics and /healthz; /healthz turns 503 once draining begins.
   std::atomic<bool> draining{false};
   std::unique_ptr<MetricsHttpServer> metrics;
-  if (options.pprof) {
+  if (options.server.pprof) {
     ScribeMetricsSources sources;
     sources.version = kVersion;
     sources.started = started;
     sources.sink = sink.get();
-    sources.queue_limit_bytes = options.queue_bytes;
+    sources.queue_limit_bytes = options.server.queue_bytes;
     sources.rpc = &server->counters();
     sources.allow_list = security.allow_list.get();
-    if (Status s = StartScribeMetrics(sources, options.pprof_bind, options.pport, &draining, &metrics);
+    if (Status s = StartScribeMetrics(sources, options.server.pprof_bind, options.server.pport, &draining, &metrics);
         !s.ok()) {
       if (registrar != nullptr) registrar->Stop();
       server->Shutdown(std::chrono::milliseconds(0));
@@ -176,7 +173,7 @@ int Run(int argc, char** argv) {
 
   std::string writer = sink->writer_name();
   if (!sink->fallback_reason().empty()) writer += " (io_uring unavailable: " + sink->fallback_reason() + ")";
-  std::printf("logscribe %s listening on %s:%d\n", kVersion, options.bind.c_str(), server->port());
+  std::printf("logscribe %s listening on %s:%d\n", kVersion, options.server.bind.c_str(), server->port());
   if (options.null_sink) {
     std::printf("  sink:      null (nothing is written; for benchmarks)\n");
   } else {
@@ -192,18 +189,18 @@ int Run(int argc, char** argv) {
   std::printf("  writer:    %s, %d thread(s)\n", writer.c_str(), options.writer_threads);
   std::printf("  ack:       %s\n", AckModeName(options.ack));
   std::printf("  tuning:    %d CQ thread(s), queue %s, batch %s, %d open files%s, line %s\n",
-              options.cq_threads, FormatSize(options.queue_bytes).c_str(),
-              FormatSize(options.batch_bytes).c_str(), options.max_open_files,
-              open_files_note.c_str(), FormatSize(options.max_line_bytes).c_str());
+              options.server.limits.cq_threads, FormatSize(options.server.queue_bytes).c_str(),
+              FormatSize(options.server.batch_bytes).c_str(), options.max_open_files,
+              open_files_note.c_str(), FormatSize(options.server.limits.max_line_bytes).c_str());
   std::printf("  security:  %s\n", security.description.c_str());
   if (registrar != nullptr) std::printf("  mediator:  %s\n", mediator_line.c_str());
   if (metrics != nullptr) {
-    std::printf("  metrics:   http://%s:%d/metrics\n", options.pprof_bind.c_str(), metrics->port());
+    std::printf("  metrics:   http://%s:%d/metrics\n", options.server.pprof_bind.c_str(), metrics->port());
   }
   std::fflush(stdout);
   if (security.mode == TlsMode::kInsecure) {
     std::fprintf(stderr, "logscribe: warning: plaintext gRPC: anyone who can reach %s:%d can write logs "
-                 "(see -crt, -pk, -ca)\n", options.bind.c_str(), server->port());
+                 "(see -crt, -pk, -ca)\n", options.server.bind.c_str(), server->port());
   }
 
   std::fprintf(stderr, "logscribe: %s received, draining\n", WaitForStopSignal(signals));
@@ -211,7 +208,7 @@ int Run(int argc, char** argv) {
   {
     const ScribeServer* s = server.get();
     const FileSink* f = sink.get();
-    DrainProgress progress("logscribe", options.shutdown_timeout, [s, f] {
+    DrainProgress progress("logscribe", options.server.shutdown_timeout, [s, f] {
       const int64_t calls = s->counters().live_calls.load(std::memory_order_relaxed);
       return Counted(calls > 0 ? static_cast<uint64_t>(calls) : 0, "call", "calls") + " in flight, " +
              HumanBytes(f->Stats().queued_bytes) + " in " +
@@ -221,7 +218,7 @@ int Run(int argc, char** argv) {
     // Leave first: the mediator then routes this scribe's files elsewhere and
     // ends its stream here once what it sent is acknowledged.
     if (registrar != nullptr) registrar->Leave(std::chrono::seconds(1));
-    server->Shutdown(options.shutdown_timeout);
+    server->Shutdown(options.server.shutdown_timeout);
     sink->Stop();
   }
   if (metrics != nullptr) metrics->Stop();

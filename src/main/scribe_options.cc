@@ -23,16 +23,6 @@ std::string ParseMode(std::string_view text, mode_t* out) {
   return "";
 }
 
-std::string SizeInto(std::string_view text, uint64_t* out, bool allow_unlimited) {
-  std::string error;
-  auto v = ParseSize(text, &error);
-  if (!v) return error;
-  if (*v == kUnlimitedSize && !allow_unlimited) return "must be a finite size";
-  *out = *v;
-  return "";
-}
-
-
 Status CheckMediatorFlags(const ScribeOptions& o, const FlagSet& flags) {
   if (o.mediator.empty()) {
     for (const char* flag : {"id", "advertise", "register-timeout"}) {
@@ -70,18 +60,35 @@ const char* AckModeName(AckMode mode) {
 
 int ParseScribeOptions(int argc, const char* const* argv, ScribeOptions* o) {
   FlagSet flags("logscribe");
-  int64_t port = o->port, cq = o->cq_threads, writers = o->writer_threads,
-          open_files = o->max_open_files, inflight = o->stream_inflight,
-          max_files = static_cast<int64_t>(o->max_files);
-  flags.AddInt("port", &port, "port for server to listen to requests; 0 picks a free one (default 8080)");
-  flags.AddString("bind", &o->bind, "address to listen on (default \"0.0.0.0\")");
+  o->server.Register(&flags, "the scribe");
+
+  flags.Group("Files");
   flags.AddString("path", &o->path, "path for logs to be persisted (default \"./logs\")");
-  flags.AddCustom("size", [&](std::string_view v) { return SizeInto(v, &o->rotate_bytes, true); },
+  flags.AddCustom("file-mode", [&](std::string_view v) { return ParseMode(v, &o->file_mode); },
+                  "permission bits of new log files (default \"0640\")");
+  flags.AddCustom("dir-mode", [&](std::string_view v) { return ParseMode(v, &o->dir_mode); },
+                  "permission bits of new directories (default \"0750\")");
+  flags.AddBool("escape-newlines", &o->escape_newlines,
+                "write newlines inside a line as \\n so each record is one line (default false)");
+  flags.AddBool("console", &o->console, "dumps log lines to console (default false)");
+  flags.AddCustom("sink", [&](std::string_view v) -> std::string {
+        if (v == "file") o->null_sink = false;
+        else if (v == "null") o->null_sink = true;
+        else return "wants file or null, not '" + std::string(v) + "'";
+        return "";
+      }, "file, or null: everything but the file write, for benchmarks (default \"file\")");
+
+  flags.Group("Rotation");
+  flags.AddCustom("size", [&](std::string_view v) -> std::string {
+        std::string error;
+        const auto bytes = ParseSize(v, &error);  // -1B: never rotate by size
+        if (bytes) o->rotate_bytes = *bytes;
+        return error;
+      },
                   "max size for individual files, -1B for infinite size (default \"1MB\")");
   flags.AddCustom("rotate-every", DurationInto(&o->rotate_every),
                   "also rotate a file once its first line is this old (1h, 24h); 0 never (default \"0\")");
-  int64_t max_backups = o->max_backups, compress_level = o->compress_level;
-  flags.AddInt("max-backups", &max_backups,
+  flags.AddInt("max-backups", &o->max_backups,
                "rotated files kept per log, the newest; older ones are deleted; 0 keeps all (default 0)");
   flags.AddCustom("compress", [&](std::string_view v) -> std::string {
         if (v == "none") o->compress = Codec::kNone;
@@ -90,23 +97,18 @@ int ParseScribeOptions(int argc, const char* const* argv, ScribeOptions* o) {
         else return "wants none, zstd or gzip, not '" + std::string(v) + "'";
         return "";
       }, "compress rotated files in the background: none, zstd (.log.zst) or gzip (.log.gz) (default \"none\")");
-  flags.AddInt("compress-level", &compress_level,
+  flags.AddInt("compress-level", &o->compress_level,
                "compression level: zstd 1-19, gzip 1-9; 0 picks zstd 3, gzip 6 (default 0)");
-  flags.AddBool("console", &o->console, "dumps log lines to console (default false)");
-  flags.AddInt("cq-threads", &cq, "gRPC completion-queue threads (default 2)");
-  flags.AddInt("writer-threads", &writers, "file writer threads (default 1)");
-  flags.AddCustom("queue-bytes", [&](std::string_view v) { return SizeInto(v, &o->queue_bytes, false); },
-                  "bound on bytes buffered in memory; past it requests get RESOURCE_EXHAUSTED (default \"256MiB\")");
-  flags.AddCustom("batch-bytes", [&](std::string_view v) { return SizeInto(v, &o->batch_bytes, false); },
-                  "most bytes in one append to one file (default \"1MiB\")");
-  flags.AddInt("max-open-files", &open_files, "log files kept open at once, least recently used closed first; capped by the descriptor limit (default 16384)");
-  flags.AddInt("max-files", &max_files,
+
+  flags.Group("Limits");
+  flags.AddInt("max-open-files", &o->max_open_files,
+               "log files kept open at once, least recently used closed first; capped by the descriptor limit "
+               "(default 16384)");
+  flags.AddInt("max-files", &o->max_files,
                "log files the root may hold; at the limit new files are refused (RESOURCE_EXHAUSTED) and "
                "existing ones still written; counted at start-up; 0 no limit (default 0)");
-  flags.AddCustom("max-line-bytes", [&](std::string_view v) { return SizeInto(v, &o->max_line_bytes, false); },
-                  "longest line accepted; longer is INVALID_ARGUMENT (default \"1MiB\")");
-  flags.AddCustom("max-message-bytes", [&](std::string_view v) { return SizeInto(v, &o->max_message_bytes, false); },
-                  "largest request message accepted (default \"64MiB\")");
+
+  flags.Group("Tuning");
   flags.AddCustom("ack", [&](std::string_view v) -> std::string {
         if (v == "received") o->ack = AckMode::kReceived;
         else if (v == "written") o->ack = AckMode::kWritten;
@@ -121,38 +123,11 @@ int ParseScribeOptions(int argc, const char* const* argv, ScribeOptions* o) {
         else return "wants auto, uring or writev, not '" + std::string(v) + "'";
         return "";
       }, "file writer: auto (writev appends, io_uring fdatasync when the kernel allows it), uring (io_uring for both), writev (no io_uring) (default \"auto\")");
-  flags.AddCustom("file-mode", [&](std::string_view v) { return ParseMode(v, &o->file_mode); },
-                  "permission bits of new log files (default \"0640\")");
-  flags.AddCustom("dir-mode", [&](std::string_view v) { return ParseMode(v, &o->dir_mode); },
-                  "permission bits of new directories (default \"0750\")");
-  flags.AddBool("escape-newlines", &o->escape_newlines,
-                "write newlines inside a line as \\n so each record is one line (default false)");
-  flags.AddCustom("sink", [&](std::string_view v) -> std::string {
-        if (v == "file") o->null_sink = false;
-        else if (v == "null") o->null_sink = true;
-        else return "wants file or null, not '" + std::string(v) + "'";
-        return "";
-      }, "file, or null: everything but the file write, for benchmarks (default \"file\")");
-  flags.AddInt("stream-inflight", &inflight, "batches in flight per LogStream before it stops reading (default 64)");
-  flags.AddCustom("request-read-timeout", DurationInto(&o->request_read_timeout),
-                  "a Log or LogBatch whose request has not fully arrived this long after the call began is cancelled, giving back the queue room reserved for it (default \"30s\")");
-  flags.AddInt("max-batch-entries", &o->max_batch_entries,
-               "most entries in one LogBatch, unary or on a stream; more is INVALID_ARGUMENT (default 1048576)");
-  flags.AddBool("bdp-probe", &o->bdp_probe,
-                "let HTTP/2 receive windows grow to the measured bandwidth-delay product: faster streams over long links, "
-                "but memory then follows what clients send ahead, not -queue-bytes (default false)");
-  flags.AddCustom("shutdown-timeout", DurationInto(&o->shutdown_timeout),
-                  "how long shutdown waits for in-flight calls (default \"5s\")");
-  flags.AddString("ca", &o->security.files.ca,
-                  "PEM CA certificate that client certificates must chain to; with -crt and -pk: mutual TLS (default none)");
-  flags.AddString("crt", &o->security.files.crt,
-                  "PEM certificate (chain) of the scribe; with -pk: TLS (default none: insecure)");
-  flags.AddString("pk", &o->security.files.pk, "PEM private key of -crt, unencrypted (default none)");
-  flags.AddRepeated("allow-cn", &o->security.allow_cn,
-                    "mutual TLS: a client certificate CN that may call; repeatable (default any)");
-  flags.AddRepeated("allow-san", &o->security.allow_san,
-                    "mutual TLS: a client certificate SAN (DNS, IP, URI, email) that may call; repeatable (default any)");
-  flags.AddString("mediator", &o->mediator, "mediators address if exists, i.e 127.0.0.1:8000; the scribe registers there (default none)");
+  flags.AddInt("writer-threads", &o->writer_threads, "file writer threads (default 1)");
+
+  flags.Group("Mediator");
+  flags.AddString("mediator", &o->mediator,
+                  "the mediator's host:port, such as 127.0.0.1:8000; the scribe registers there (default none)");
   flags.AddString("id", &o->id, "id to register with the mediator (default \"scribe-<hostname>-<port>\")");
   flags.AddString("advertise", &o->advertise,
                   "host:port the mediator should dial (default \"127.0.0.1:<port>\" when bound to a wildcard or loopback address, else <bind>:<port>)");
@@ -160,10 +135,8 @@ int ParseScribeOptions(int argc, const char* const* argv, ScribeOptions* o) {
                   "how long start-up tries to register with -mediator before giving up (default \"10s\")");
   flags.AddCustom("ping-interval", DurationInto(&o->ping_interval),
                   "the mediator's ping interval: with no ping for twice this, register again (default \"5s\")");
-  int64_t pport = o->pport;
-  flags.AddBool("pprof", &o->pprof, "serve /metrics (Prometheus) and /healthz over HTTP on -pport (default false)");
-  flags.AddInt("pport", &pport, "port of the -pprof endpoint; 0 picks a free one (default 1111)");
-  flags.AddString("pprof-bind", &o->pprof_bind, "address of the -pprof endpoint (default \"127.0.0.1\")");
+
+  flags.Group("Testing");
   flags.AddCustom("test-write-delay", DurationInto(&o->test_write_delay),
                   "testing only: sleep this long before each writer round (default \"0s\")");
   flags.AddCustom("test-compress-delay", DurationInto(&o->test_compress_delay),
@@ -183,50 +156,29 @@ int ParseScribeOptions(int argc, const char* const* argv, ScribeOptions* o) {
     return 2;
   };
   if (std::string e = flags.UnexpectedArgument(); !e.empty()) return fail(e);
-  if (port < 0 || port > 65535) return fail("-port must be between 0 and 65535");
-  if (pport < 0 || pport > 65535) return fail("-pport must be between 0 and 65535");
-  if (!o->pprof && (flags.WasSet("pport") || flags.WasSet("pprof-bind"))) {
-    return fail(std::string("-") + (flags.WasSet("pport") ? "pport" : "pprof-bind") + " needs -pprof");
+  if (std::string e = o->server.Validate(flags); !e.empty()) return fail(e);
+  if (o->writer_threads < 1 || o->writer_threads > 64) return fail("-writer-threads must be between 1 and 64");
+  if (o->max_open_files < 1 || o->max_open_files > 1000000) {
+    return fail("-max-open-files must be between 1 and 1000000");
   }
-  if (o->pprof_bind.empty()) return fail("-pprof-bind must not be empty");
-  if (cq < 1 || cq > 64) return fail("-cq-threads must be between 1 and 64");
-  if (writers < 1 || writers > 64) return fail("-writer-threads must be between 1 and 64");
-  if (open_files < 1 || open_files > 1000000) return fail("-max-open-files must be between 1 and 1000000");
-  if (max_files < 0) return fail("-max-files must be 0 (no limit) or more");
-  if (inflight < 1 || inflight > 100000) return fail("-stream-inflight must be between 1 and 100000");
-  if (o->request_read_timeout.count() <= 0) return fail("-request-read-timeout must be positive");
-  if (o->max_batch_entries < 1) return fail("-max-batch-entries must be at least 1");
-  if (o->max_message_bytes > (1u << 31) - 1) return fail("-max-message-bytes must be below 2GiB");
-  if (o->max_line_bytes > UINT32_MAX / 2) return fail("-max-line-bytes must be below 2GiB");
   if (o->path.empty()) return fail("-path must not be empty");
   if (o->rotate_every.count() != 0 && o->rotate_every < std::chrono::milliseconds(100)) {
     return fail("-rotate-every must be 0 (never) or at least 100ms");
   }
-  if (max_backups < 0 || max_backups > 1000000) return fail("-max-backups must be between 0 and 1000000");
+  if (o->max_backups < 0 || o->max_backups > 1000000) return fail("-max-backups must be between 0 and 1000000");
   if (flags.WasSet("compress-level")) {
     const int most = o->compress == Codec::kZstd ? kMaxZstdLevel : kMaxGzipLevel;
     if (o->compress == Codec::kNone) return fail("-compress-level needs -compress");
-    if (compress_level != 0 && (compress_level < 1 || compress_level > most)) {
+    if (o->compress_level != 0 && (o->compress_level < 1 || o->compress_level > most)) {
       return fail(std::string("-compress-level must be between 1 and ") + std::to_string(most) + " for " +
                   CodecName(o->compress));
     }
   }
-  if (o->null_sink && (o->compress != Codec::kNone || max_backups > 0)) {
+  if (o->null_sink && (o->compress != Codec::kNone || o->max_backups > 0)) {
     return fail(std::string("-") + (o->compress != Codec::kNone ? "compress" : "max-backups") +
                 " needs -sink file");
   }
-  TlsMode tls_mode;
-  if (Status s = ServerTlsMode(o->security, &tls_mode); !s.ok()) return fail(s.message());
   if (Status s = CheckMediatorFlags(*o, flags); !s.ok()) return fail(s.message());
-  o->port = static_cast<int>(port);
-  o->pport = static_cast<int>(pport);
-  o->cq_threads = static_cast<int>(cq);
-  o->writer_threads = static_cast<int>(writers);
-  o->max_open_files = static_cast<int>(open_files);
-  o->max_files = static_cast<uint64_t>(max_files);
-  o->stream_inflight = static_cast<int>(inflight);
-  o->max_backups = static_cast<int>(max_backups);
-  o->compress_level = static_cast<int>(compress_level);
   return -1;
 }
 

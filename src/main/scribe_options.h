@@ -11,17 +11,16 @@
 #include <string>
 
 #include "codec.h"
-#include "server_credentials.h"
 #include "file_sink.h"
-#include "scribe_server.h"
+#include "server_flags.h"
 
 namespace logscribe {
 
 struct ScribeOptions {
-  // Port to listen on; 0 picks a free one. Default: 8080 (-port).
-  int port = 8080;
-  // Address to listen on. Default: 0.0.0.0 (-bind).
-  std::string bind = "0.0.0.0";
+  // The flags both servers share (server_flags.h): -bind, -port, the
+  // service limits, -queue-bytes, -batch-bytes, -shutdown-timeout, TLS and
+  // -pprof. Default port: 8080 (-port), metrics port: 1111 (-pport).
+  ServerFlags server{8080, 1111};
   // Log root. Default: ./logs (-path).
   std::string path = "./logs";
   // Rotate a file before a line would take it past this. Default: 1MB (-size; -1B never).
@@ -37,24 +36,14 @@ struct ScribeOptions {
   int compress_level = 0;
   // Echo each line to stdout. Default: false (-console).
   bool console = false;
-  // CQ threads. Default: 2 (-cq-threads).
-  int cq_threads = 2;
   // Writer threads. Default: 1 (-writer-threads).
   int writer_threads = 1;
-  // Bound on bytes buffered in memory. Default: 256MiB (-queue-bytes).
-  uint64_t queue_bytes = 256ull << 20;
-  // Most bytes per append to one file. Default: 1MiB (-batch-bytes).
-  uint64_t batch_bytes = 1 << 20;
   // Open log files across writers. Default: 16384 (-max-open-files), lowered
   // at start-up to what the descriptor limit allows.
   int max_open_files = 16384;
   // Log files the root may hold before no new one is created (existing ones
   // are still written); 0: no limit. Counted at start-up. Default: 0 (-max-files).
   uint64_t max_files = 0;
-  // Longest line accepted. Default: 1MiB (-max-line-bytes).
-  uint64_t max_line_bytes = 1 << 20;
-  // Largest request message. Default: 64MiB (-max-message-bytes).
-  uint64_t max_message_bytes = 64ull << 20;
   // When a request counts as done. Default: written (-ack received|written|fsync).
   AckMode ack = AckMode::kWritten;
   // File writer. Default: auto (-writer auto|uring|writev).
@@ -66,19 +55,6 @@ struct ScribeOptions {
   bool escape_newlines = false;
   // file, or null to run everything but the write. Default: file (-sink).
   bool null_sink = false;
-  // Batches in flight per stream. Default: 64 (-stream-inflight).
-  int stream_inflight = 64;
-  // -bdp-probe: let gRPC grow HTTP/2 windows (ServeOptions::bdp_probe).
-  bool bdp_probe = false;
-  // -request-read-timeout (ServeOptions::request_read_timeout).
-  std::chrono::milliseconds request_read_timeout{30000};
-  // -max-batch-entries (ServeOptions::max_batch_entries).
-  int64_t max_batch_entries = int64_t{1} << 20;
-  // How long shutdown waits for in-flight calls. Default: 5s (-shutdown-timeout).
-  std::chrono::milliseconds shutdown_timeout{5000};
-  // TLS files and the client allow-list (see credentials.h). Default: no
-  // files, insecure (-ca, -crt, -pk, -allow-cn, -allow-san).
-  ServerSecurityOptions security;
   // The mediator to register with, host:port; empty: none. Default: none (-mediator).
   std::string mediator;
   // The id to register under. Default: scribe-<hostname>-<port> (-id).
@@ -91,12 +67,6 @@ struct ScribeOptions {
   // The mediator's ping interval; no ping for twice this and the scribe
   // registers again. Default: 5s (-ping-interval).
   std::chrono::milliseconds ping_interval{5000};
-  // Serve /metrics and /healthz over HTTP. Default: false (-pprof, the seed's name).
-  bool pprof = false;
-  // Port of that endpoint; 0 picks a free one. Default: 1111 (-pport).
-  int pport = 1111;
-  // Address of that endpoint. Default: 127.0.0.1 (-pprof-bind).
-  std::string pprof_bind = "127.0.0.1";
   // Test hook: delay before each writer round. Default: 0 (-test-write-delay).
   std::chrono::nanoseconds test_write_delay{0};
   // Test hook: delay after each compressed block. Default: 0 (-test-compress-delay).

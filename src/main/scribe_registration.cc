@@ -25,7 +25,7 @@ Status StartScribeRegistrar(const ScribeOptions& options, int port, const PingMo
   if (options.mediator.empty()) return Status::Ok();
   RegistrarOptions r;
   r.mediator = options.mediator;
-  r.advertise = options.advertise.empty() ? DefaultAdvertise(options.bind, port) : options.advertise;
+  r.advertise = options.advertise.empty() ? DefaultAdvertise(options.server.bind, port) : options.advertise;
   r.id = options.id;
   if (r.id.empty()) {
     char host[256] = {};
@@ -37,9 +37,9 @@ Status StartScribeRegistrar(const ScribeOptions& options, int port, const PingMo
   r.register_timeout = options.register_timeout;
   r.ping_interval = options.ping_interval;
   std::string security = "insecure";
-  if (!options.security.files.ca.empty()) {
+  if (!options.server.security.files.ca.empty()) {
     ClientSecurityOptions client;
-    client.files = options.security.files;
+    client.files = options.server.security.files;
     ClientSecurity made;
     if (Status s = MakeClientSecurity(client, &made); !s.ok()) return s;
     r.credentials = made.credentials;

@@ -316,5 +316,54 @@ TEST(FlagSetTest, WasSetOfAnUnknownNameIsFalse) {
   EXPECT_FALSE(flags.WasSet("anything"));
 }
 
+// --- groups and typed whole numbers ------------------------------------------
+
+TEST(FlagGroupsTest, UsagePrintsGroupsInTheGivenOrderWhateverTheOrderOfRegistration) {
+  FlagSet flags("server");
+  std::string a, b, c;
+  flags.OrderGroups({"Network", "Files", "Limits"});
+  flags.Group("Limits");
+  flags.AddString("max", &a, "a limit");
+  flags.Group("Network");
+  flags.AddString("port", &b, "a port");
+  flags.Group("Files");
+  flags.AddString("path", &c, "a path");
+  const std::string usage = flags.Usage();
+  const size_t network = usage.find("\nNetwork:\n  -port string");
+  const size_t files = usage.find("\nFiles:\n  -path string");
+  const size_t limits = usage.find("\nLimits:\n  -max string");
+  const size_t config = usage.find("\nConfiguration:\n  -config string");
+  ASSERT_NE(network, std::string::npos) << usage;
+  ASSERT_NE(files, std::string::npos) << usage;
+  ASSERT_NE(limits, std::string::npos) << usage;
+  ASSERT_NE(config, std::string::npos) << usage;
+  EXPECT_LT(network, files);
+  EXPECT_LT(files, limits);
+  EXPECT_LT(limits, config);
+}
+
+TEST(FlagGroupsTest, WholeNumbersAreHeldToWhatTheirTypeCanHold) {
+  FlagSet flags("server");
+  int small = 0;
+  uint64_t count = 0;
+  flags.AddInt("small", &small, "an int");
+  flags.AddInt("count", &count, "a count");
+  auto parse = [&flags](std::vector<std::string> args, std::string* error) {
+    args.insert(args.begin(), "server");
+    std::vector<const char*> argv;
+    for (const auto& arg : args) argv.push_back(arg.c_str());
+    return flags.Parse(static_cast<int>(args.size()), argv.data(), error);
+  };
+  std::string error;
+  ASSERT_TRUE(parse({"-small", "-7", "-count", "9000000000"}, &error)) << error;
+  EXPECT_EQ(small, -7);
+  EXPECT_EQ(count, 9000000000u);
+  EXPECT_FALSE(parse({"-small", "3000000000"}, &error));
+  EXPECT_EQ(error, "-small must be at most 2147483647");
+  EXPECT_FALSE(parse({"-count", "-1"}, &error));
+  EXPECT_EQ(error, "-count must be at least 0");
+  EXPECT_EQ(small, -7);  // a refused value leaves the target alone
+}
+
 }  // namespace
 }  // namespace logscribe

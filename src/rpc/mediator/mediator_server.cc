@@ -42,7 +42,7 @@ Status MediatorServer::Start(MediatorServerOptions options, std::unique_ptr<Medi
   ServerShared& shared = s->shared_;
   shared.sink = forwarder;
   shared.counters = &s->counters_;
-  options.format.escape_newlines = false;
+  options.escape_newlines = false;
   StartLogScribe(s->server_.get(), options, &shared, &cqs, &s->contexts_);
 
   s->state_.registry = s->registry_.get();

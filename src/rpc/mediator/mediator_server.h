@@ -45,11 +45,12 @@
 namespace logscribe {
 
 // ServeOptions (server_steps.h), with the port defaulting to 8000 as the
-// original's. Of `format`, only max_line_bytes applies (escaping newlines is
-// the scribes' business); max_stream_inflight counts client batches
-// forwarded and not yet acknowledged.
+// original's. escape_newlines does not apply (escaping newlines is the
+// scribes' business); limits.stream_inflight counts client batches forwarded
+// and not yet acknowledged.
 struct MediatorServerOptions : ServeOptions {
   MediatorServerOptions() { port = 8000; }
+  explicit MediatorServerOptions(ServeOptions serve) : ServeOptions(std::move(serve)) {}
   // "rendezvous" or "first-char". Default: rendezvous.
   std::string routing = "rendezvous";
   // Consecutive failed pings that drop a scribe. Default: 3.

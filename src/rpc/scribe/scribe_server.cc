@@ -6,7 +6,7 @@
 
 namespace logscribe {
 
-Status ScribeServer::Start(const ScribeServerOptions& options, Sink* sink,
+Status ScribeServer::Start(const ServeOptions& options, Sink* sink,
                            std::unique_ptr<ScribeServer>* out) {
   std::unique_ptr<ScribeServer> server(new ScribeServer());
   ServerShared& shared = server->shared_;

@@ -31,16 +31,11 @@
 
 namespace logscribe {
 
-// ServeOptions (server_steps.h), with the port defaulting to 8080.
-struct ScribeServerOptions : ServeOptions {
-  ScribeServerOptions() { port = 8080; }
-};
-
 class ScribeServer {
  public:
   // Binds and starts serving. Fails with one sentence when the address cannot
   // be bound (for example, the port is in use: SO_REUSEPORT is off).
-  static Status Start(const ScribeServerOptions& options, Sink* sink,
+  static Status Start(const ServeOptions& options, Sink* sink,
                       std::unique_ptr<ScribeServer>* out);
   ~ScribeServer();
 

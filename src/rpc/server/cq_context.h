@@ -18,6 +18,7 @@
 #include "batch_builder.h"
 #include "batch_wire.h"
 #include "call.h"
+#include "serve_limits.h"
 #include "logscribe.grpc.pb.h"
 #include "sink.h"
 
@@ -43,17 +44,10 @@ struct ServerShared {
   grpc::AsyncGenericService* generic = nullptr;  // Log and LogBatch
   Sink* sink = nullptr;
   RpcCounters* counters = nullptr;
+  // As the server was started with them (ServeOptions::limits).
+  ServeLimits limits;
+  // The lines' format: limits.max_line_bytes and ServeOptions::escape_newlines.
   LineFormat format;
-  // Batches of one stream submitted and not yet acknowledged before the stream
-  // stops reading (flow control per stream). Default: 64.
-  int max_stream_inflight = 64;
-  // Most entries in one LogBatch (unary or on a stream); more is refused
-  // INVALID_ARGUMENT. Default: 1,048,576 (-max-batch-entries).
-  size_t max_batch_entries = size_t{1} << 20;
-  // A unary call whose request has not fully arrived this long after the
-  // call began is cancelled, giving back the room Sink::Admit reserved for
-  // it. Default: 30 s (-request-read-timeout).
-  std::chrono::milliseconds request_read_timeout{30000};
   std::atomic<bool> shutting_down{false};
 };
 

@@ -101,7 +101,7 @@ void UnaryLogCall::UnlinkReading() {
 }
 
 void UnaryLogCall::CancelStalledReads(CqContext* ctx, std::chrono::steady_clock::time_point now) {
-  const auto limit = ctx->shared->request_read_timeout;
+  const auto limit = ctx->shared->limits.request_read_timeout;
   while (ctx->reading.oldest != nullptr && now - ctx->reading.oldest->started_ > limit) {
     UnaryLogCall* stalled = ctx->reading.oldest;
     stalled->UnlinkReading();
@@ -140,7 +140,8 @@ Status UnaryLogCall::Submit() {
     s = ParseLogRequestWire(bytes, builder);
   } else {
     uint64_t seq = 0;
-    ParseLogBatchWire(bytes, builder, &ctx_->wire_entries, &seq, &s, ctx_->shared->max_batch_entries);
+    ParseLogBatchWire(bytes, builder, &ctx_->wire_entries, &seq, &s,
+                      ctx_->shared->limits.max_batch_entries);
   }
   in_.Clear();
   if (!s.ok()) {

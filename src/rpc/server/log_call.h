@@ -101,7 +101,7 @@ class UnaryLogCall final : public Completion, public Deliverable {
   // it ends or is cancelled (idempotent).
   void LinkReading();
   void UnlinkReading();
-  // Cancels the calls of this CQ still reading after request_read_timeout;
+  // Cancels the calls of this CQ still reading after limits.request_read_timeout;
   // run whenever a call arrives, before its admission.
   static void CancelStalledReads(CqContext* ctx, std::chrono::steady_clock::time_point now);
   // Parses in_ into the CQ's builder and submits it.

@@ -31,7 +31,7 @@ void LogStreamCall::StartRead() {
   // Acks the client has not taken yet count too: a client that never reads
   // them would otherwise have acks_ grow without bound.
   const size_t waiting = static_cast<size_t>(inflight_) + acks_.size();
-  if (reading_ || read_done_ || waiting >= static_cast<size_t>(ctx_->shared->max_stream_inflight)) return;
+  if (reading_ || read_done_ || waiting >= static_cast<size_t>(ctx_->shared->limits.stream_inflight)) return;
   reading_ = true;
   stream_.Read(&in_, &read_tag_);
 }
@@ -52,7 +52,7 @@ void LogStreamCall::OnRead(bool ok) {
   uint64_t seq = 0;
   Status s;
   const WireParse parsed = ParseLogBatchWire(MessageBytes(&in_, &hold), builder, &ctx_->wire_entries, &seq, &s,
-                                             ctx_->shared->max_batch_entries);
+                                             ctx_->shared->limits.max_batch_entries);
   in_.Clear();
   if (parsed == WireParse::kMalformed) {
     // Nothing after it can be trusted to be framed as the client meant: stop

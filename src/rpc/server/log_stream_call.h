@@ -6,7 +6,7 @@
 //
 // Life of a stream:
 //  - Read → OnRead(): validate the batch, submit it with its own BatchDone,
-//    and read the next one right away, until max_stream_inflight batches
+//    and read the next one right away, until limits.stream_inflight batches
 //    wait for their acks, written or still queued for a client slow to read
 //    them (then reading pauses: flow control).
 //  - BatchDone delivered → OnBatchDone(): queue LogAck{seq, code, message};

@@ -22,8 +22,8 @@ std::string ListenAddress(const std::string& bind, int port) {
 
 void ConfigureBuilder(grpc::ServerBuilder* builder, const ServeOptions& options) {
   builder->AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder->SetMaxReceiveMessageSize(options.max_message_bytes);
-  builder->AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, options.bdp_probe ? 1 : 0);
+  builder->SetMaxReceiveMessageSize(static_cast<int>(options.limits.max_message_bytes));
+  builder->AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, options.limits.bdp_probe ? 1 : 0);
   // A connection that has not finished its HTTP/2 (or TLS) handshake within
   // 10 s is closed (gRPC's default is 120 s): silent or half-spoken sockets
   // would otherwise hold descriptors the log files need. A connection with
@@ -48,7 +48,7 @@ std::string PrepareBuilder(const ServeOptions& options, grpc::ServerBuilder* bui
   builder->AddListeningPort(address,
                             options.credentials ? options.credentials : grpc::InsecureServerCredentials(),
                             bound_port);
-  const int n = std::max(1, options.cq_threads);
+  const int n = std::max(1, options.limits.cq_threads);
   for (int i = 0; i < n; ++i) cqs->push_back(builder->AddCompletionQueue());
   return address;
 }
@@ -57,10 +57,9 @@ void StartLogScribe(grpc::Server* server, const ServeOptions& options, ServerSha
                     std::vector<std::unique_ptr<grpc::ServerCompletionQueue>>* cqs,
                     std::vector<std::unique_ptr<CqContext>>* contexts) {
   if (auto* health = server->GetHealthCheckService()) health->SetServingStatus(true);
-  shared->format = options.format;
-  shared->max_stream_inflight = options.max_stream_inflight;
-  shared->request_read_timeout = options.request_read_timeout;
-  shared->max_batch_entries = options.max_batch_entries;
+  shared->limits = options.limits;
+  shared->format.max_line_bytes = options.limits.max_line_bytes;
+  shared->format.escape_newlines = options.escape_newlines;
   for (auto& cq : *cqs) contexts->push_back(std::make_unique<CqContext>(shared, std::move(cq)));
   cqs->clear();
   for (auto& ctx : *contexts) {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "cq_context.h"
+#include "serve_limits.h"
 #include "status.h"  // src/common/status.h
 
 namespace logscribe {
@@ -32,28 +33,15 @@ struct ServeOptions {
   std::string bind = "0.0.0.0";
   // Port; 0 picks a free one (the server's port()). Default: set by each server.
   int port = 0;
-  // Completion queues, one thread each. Default: 2.
-  int cq_threads = 2;
   // Requests posted up front per RPC kind and CQ. Default: 16.
   int posted_per_kind = 16;
-  // Largest request message accepted. Default: 64 MiB.
-  int max_message_bytes = 64 << 20;
-  LineFormat format;
-  // See ServerShared::max_stream_inflight. Default: 64.
-  int max_stream_inflight = 64;
+  // The shared limits, as the flags set them (serve_limits.h).
+  ServeLimits limits;
+  // Write embedded newlines as "\n" (the scribe's -escape-newlines; the
+  // mediator leaves lines to the scribes). Default: false.
+  bool escape_newlines = false;
   // Null means insecure. Default: null.
   std::shared_ptr<grpc::ServerCredentials> credentials;
-  // Let gRPC grow HTTP/2 receive windows to its bandwidth-delay estimate
-  // (GRPC_ARG_HTTP2_BDP_PROBE). Off, each stream's window stays at 64 KiB
-  // beyond the message being read, so what clients push ahead waits in their
-  // own buffers, not here: peak RSS 36 MiB against 130-190 MiB with it on, in
-  // the slow-disk test with 64 MiB of stream batches in flight. On, a stream
-  // can go faster over a long, fast link. Default: false.
-  bool bdp_probe = false;
-  // See ServerShared::max_batch_entries. Default: 1,048,576.
-  size_t max_batch_entries = size_t{1} << 20;
-  // See ServerShared::request_read_timeout. Default: 30 s.
-  std::chrono::milliseconds request_read_timeout{30000};
 };
 
 // The LogScribe service and the generic service its unary methods are served
