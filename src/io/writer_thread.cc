@@ -15,14 +15,18 @@ constexpr auto kIdleWait = std::chrono::milliseconds(50);
 
 std::mutex console_mu;  // one writer's echo is not interleaved with another's
 
+// A writer holds at least one descriptor, or it could never write.
+WriterOptions AtLeastOneOpenFile(WriterOptions options) {
+  options.max_open_files = std::max<size_t>(1, options.max_open_files);
+  return options;
+}
+
 }  // namespace
 
 WriterThread::WriterThread(const LogRoot* root, std::unique_ptr<FileWriter> writer,
                            WriterOptions options, WriterCounters* counters, ArchiveThread* archive)
-    : root_(root), writer_(std::move(writer)), options_(options), counters_(counters),
-      archive_(archive) {
-  if (options_.max_open_files == 0) const_cast<WriterOptions&>(options_).max_open_files = 1;
-}
+    : root_(root), writer_(std::move(writer)), options_(AtLeastOneOpenFile(options)),
+      counters_(counters), archive_(archive) {}
 
 WriterThread::~WriterThread() { Stop(); }
 
