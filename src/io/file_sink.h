@@ -81,8 +81,6 @@ class FileSink final : public Sink {
   const WriterCounters& counters() const { return counters_; }
   // The archive thread's (all zero when it does not run).
   const ArchiveCounters& archive_counters() const { return archive_counters_; }
-  // Null when neither -compress nor -max-backups is set.
-  ArchiveThread* archive_for_test() const { return archive_.get(); }
 
  private:
   FileSink(const FileSinkOptions& options)
