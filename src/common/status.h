@@ -4,8 +4,9 @@
 // different threads, one object needs external synchronization.
 //
 // The codes carry gRPC's numbers on purpose, so a Status crosses the wire
-// (LogAck.code) without a table. src/rpc/status.h turns one into a
-// grpc::Status; errno is mapped in exactly one place, Status::FromErrno.
+// (LogAck.code) without a table. ToGrpcStatus (src/rpc/grpc_status.h) turns
+// one into a grpc::Status; errno is mapped in exactly one place,
+// Status::FromErrno.
 #pragma once
 
 #include <string>

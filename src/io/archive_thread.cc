@@ -66,8 +66,9 @@ struct ArchiveThread::Rotated {
 };
 
 struct ArchiveThread::Progress {
-  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
-  std::chrono::steady_clock::time_point next = started + kProgressAfter;
+  explicit Progress(std::chrono::steady_clock::time_point now) : started(now), next(now + kProgressAfter) {}
+  std::chrono::steady_clock::time_point started;
+  std::chrono::steady_clock::time_point next;
   bool printed = false;
   uint64_t dirs = 0;
   uint64_t rotated = 0;
@@ -119,7 +120,7 @@ bool ArchiveThread::WaitIdleForTest(std::chrono::milliseconds timeout) {
 
 void ArchiveThread::Run() {
   if (options_.scan_at_start) {
-    Progress progress;
+    Progress progress(options_.clock->SteadyNow());
     const int fd = [&] {
       int dirfd = -1;
       if (Status s = root_->OpenDirForReading("", &dirfd); !s.ok()) Report(s.message());
@@ -128,7 +129,7 @@ void ArchiveThread::Run() {
     if (fd >= 0) Walk(fd, "", 0, &progress);  // Walk closes fd
     if (progress.printed) {
       const double secs =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - progress.started).count();
+          std::chrono::duration<double>(options_.clock->SteadyNow() - progress.started).count();
       std::fprintf(options_.report,
                    "logscribe: start-up scan of %s %s after %.1fs: %llu directories, %llu rotated "
                    "files, %llu compressed, %llu deleted\n",
@@ -307,7 +308,7 @@ void ArchiveThread::TidyLog(int dirfd, const std::string& rel, std::vector<Rotat
 }
 
 void ArchiveThread::ShowProgress(Progress* progress) {
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = options_.clock->SteadyNow();
   if (now < progress->next) return;
   progress->printed = true;
   progress->next = now + kProgressEvery;

@@ -22,9 +22,11 @@
 //
 // At Start() the thread first walks the whole root and does the same for
 // every log it finds, so work a previous run left (a crash, a stop in the
-// middle, a changed setting) is finished; a walk longer than a second prints
-// progress lines. Stop() cancels a compression at its next block (its .tmp is
-// removed, the plain file stays) and leaves queued logs to the next start-up.
+// middle, a changed setting) is finished; a walk longer than a second (on
+// ArchiveOptions::clock) prints progress lines. Stop() cancels a compression
+// at its next block (its .tmp is removed, the plain file stays) and leaves
+// queued logs to the next start-up. The thread has no timed wait: it sleeps
+// until a log is queued or Stop(), so it registers no ClockWaiter.
 #pragma once
 
 #include <sys/types.h>
@@ -43,6 +45,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "clock.h"
 #include "codec.h"
 #include "file_compressor.h"
 #include "log_root.h"
@@ -64,6 +67,8 @@ struct ArchiveOptions {
   std::chrono::nanoseconds compress_delay{0};
   // Where progress and failures are reported. Default: stderr.
   FILE* report = stderr;
+  // Times the start-up walk's progress lines. Outlives the thread. Default: the real clock.
+  const Clock* clock = RealClock::Get();
 
   bool enabled() const { return codec != Codec::kNone || max_backups > 0; }
 };

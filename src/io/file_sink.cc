@@ -12,8 +12,11 @@ Status FileSink::Create(const LogRoot* root, const FileSinkOptions& options,
   WriterOptions per = options.per_writer;
   per.sync = options.ack == AckMode::kFsync;
   per.max_open_files = std::max<size_t>(1, options.max_open_files / static_cast<size_t>(n));
+  per.clock = options.clock;
   if (root != nullptr && options.archive.enabled()) {
-    sink->archive_ = std::make_unique<ArchiveThread>(root, options.archive, &sink->archive_counters_);
+    ArchiveOptions archive = options.archive;
+    archive.clock = options.clock;
+    sink->archive_ = std::make_unique<ArchiveThread>(root, archive, &sink->archive_counters_);
   }
   for (int i = 0; i < n; ++i) {
     std::unique_ptr<FileWriter> writer;

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "admission.h"
+#include "clock.h"
 #include "file_writer.h"
 #include "log_root.h"
 #include "sink.h"
@@ -44,10 +45,14 @@ struct FileSinkOptions {
   WriterKind writer = WriterKind::kAuto;
   // Ring entries per io_uring writer. Default: 64.
   unsigned uring_depth = 64;
-  WriterOptions per_writer;  // max_open_files and sync are derived from the above
+  WriterOptions per_writer;  // max_open_files, sync and clock are derived from the others
   // Compression and retention of rotated files; with neither, no archive
-  // thread runs. Ignored by the null sink. Default: neither.
+  // thread runs. Ignored by the null sink. Default: neither. (Its clock is
+  // derived from `clock`.)
   ArchiveOptions archive;
+  // Where the writers and the archive thread read the time; tests pass a
+  // FakeClock. Outlives the sink. Default: the real clock.
+  Clock* clock = RealClock::Get();
 };
 
 class FileSink final : public Sink {
@@ -76,8 +81,6 @@ class FileSink final : public Sink {
   const WriterCounters& counters() const { return counters_; }
   // The archive thread's (all zero when it does not run).
   const ArchiveCounters& archive_counters() const { return archive_counters_; }
-  // Null when neither -compress nor -max-backups is set.
-  ArchiveThread* archive_for_test() const { return archive_.get(); }
 
  private:
   FileSink(const FileSinkOptions& options)

@@ -18,7 +18,7 @@ Status LogFile::Open(bool after_rotation) {
   }
   if (Status s = root_->OpenForAppend(key_, &fd_, &size_, after_rotation); !s.ok()) return s;
   open_ = true;
-  born_ = std::chrono::system_clock::now();
+  born_ = clock_->Now();
   struct statx stx;
   if (size_ > 0 && ::statx(fd_, "", AT_EMPTY_PATH, STATX_BTIME, &stx) == 0 &&
       (stx.stx_mask & STATX_BTIME) != 0) {

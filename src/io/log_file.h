@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "clock.h"
 #include "file_chunk.h"
 #include "log_root.h"
 #include "status.h"
@@ -21,7 +22,9 @@ namespace logscribe {
 class LogFile {
  public:
   // `root` null means the null sink: nothing is opened, renamed or written.
-  LogFile(std::string key, const LogRoot* root) : key_(std::move(key)), root_(root) {}
+  // `clock` (outlives the file) dates its content for born().
+  LogFile(std::string key, const LogRoot* root, const Clock* clock = RealClock::Get())
+      : key_(std::move(key)), root_(root), clock_(clock) {}
   ~LogFile() { Close(); }
   LogFile(const LogFile&) = delete;
   LogFile& operator=(const LogFile&) = delete;
@@ -42,7 +45,7 @@ class LogFile {
   int fd() const { return fd_; }
   uint64_t size() const { return size_; }
   void AddSize(uint64_t n) {
-    if (size_ == 0 && n > 0) born_ = std::chrono::system_clock::now();
+    if (size_ == 0 && n > 0) born_ = clock_->Now();
     size_ += n;
   }
   // When the file's content began, for -rotate-every: its first append, or
@@ -71,6 +74,7 @@ class LogFile {
  private:
   const std::string key_;
   const LogRoot* const root_;
+  const Clock* const clock_;
   int fd_ = -1;
   bool open_ = false;
   uint64_t size_ = 0;

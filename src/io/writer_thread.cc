@@ -15,18 +15,23 @@ constexpr auto kIdleWait = std::chrono::milliseconds(50);
 
 std::mutex console_mu;  // one writer's echo is not interleaved with another's
 
+// A writer holds at least one descriptor, or it could never write.
+WriterOptions AtLeastOneOpenFile(WriterOptions options) {
+  options.max_open_files = std::max<size_t>(1, options.max_open_files);
+  return options;
+}
+
 }  // namespace
 
 WriterThread::WriterThread(const LogRoot* root, std::unique_ptr<FileWriter> writer,
                            WriterOptions options, WriterCounters* counters, ArchiveThread* archive)
-    : root_(root), writer_(std::move(writer)), options_(options), counters_(counters),
-      archive_(archive) {
-  if (options_.max_open_files == 0) const_cast<WriterOptions&>(options_).max_open_files = 1;
-}
+    : root_(root), writer_(std::move(writer)), options_(AtLeastOneOpenFile(options)),
+      counters_(counters), archive_(archive) {}
 
 WriterThread::~WriterThread() { Stop(); }
 
 void WriterThread::Start() {
+  options_.clock->AddWaiter(this);
   thread_ = std::thread([this] {
     // Named so top, perf and gdb tell writers from gRPC's threads.
     pthread_setname_np(pthread_self(), "ls-writer");
@@ -39,6 +44,7 @@ void WriterThread::Stop() {
   stopping_.store(true, std::memory_order_release);
   inbox_.enqueue(nullptr);
   thread_.join();
+  options_.clock->RemoveWaiter(this);
 }
 
 void WriterThread::Run() {
@@ -73,7 +79,7 @@ void WriterThread::Run() {
 void WriterThread::Round(std::vector<FileChunk*>& chunks) {
   Group(chunks);
   if (options_.write_delay.count() > 0) std::this_thread::sleep_for(options_.write_delay);
-  round_now_ = std::chrono::system_clock::now();
+  round_now_ = options_.clock->Now();
   for (size_t i = 0; i < touched_.size();) {
     if (OpenTouched(touched_[i])) {
       Plan(touched_[i]);
@@ -104,7 +110,7 @@ void WriterThread::Group(std::vector<FileChunk*>& chunks) {
         deferred_.push_back(chunk);
         continue;
       }
-      auto fresh = std::make_unique<LogFile>(chunk->key, root_);
+      auto fresh = std::make_unique<LogFile>(chunk->key, root_, options_.clock);
       file = fresh.get();
       files_.emplace(chunk->key, std::move(fresh));
     } else {
@@ -296,12 +302,12 @@ bool WriterThread::DueByTime(const LogFile* file, std::chrono::system_clock::tim
 // compression and retention). Their lines were synced in their own rounds
 // (-ack fsync), so nothing is synced here.
 void WriterThread::RotateIdle() {
-  const auto steady = std::chrono::steady_clock::now();
+  const auto steady = options_.clock->SteadyNow();
   if (steady < next_idle_check_) return;
   next_idle_check_ = steady + std::clamp<std::chrono::nanoseconds>(
                                   options_.rotate_every / 2, std::chrono::milliseconds(50),
                                   std::chrono::seconds(1));
-  const auto now = std::chrono::system_clock::now();
+  const auto now = options_.clock->Now();
   std::vector<LogFile*> closed;
   for (LogFile* file : lru_) {
     if (!file->chunks.empty() || !DueByTime(file, now)) continue;

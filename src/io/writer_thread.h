@@ -3,14 +3,16 @@
 // After a rotation it hands the log to the ArchiveThread, if any.
 //
 // Thread contract: Enqueue() is thread-safe; Start()/Stop() are called by the
-// sink's owner; everything else runs on the writer's own thread.
+// sink's owner; WakeForClock() is called by the clock (see clock.h), from the
+// thread that moved it; everything else runs on the writer's own thread.
 //
 // Invariants of the inbox (a moodycamel BlockingConcurrentQueue):
 //  1. Producers are RPC threads; the only consumer is this thread.
 //  2. Chunks enqueued by one producer thread are dequeued in that order, so
 //     the lines of one stream (served by one CQ thread) keep their order.
 //  3. The enqueue releases the chunk's contents; the dequeue acquires them.
-//  4. A nullptr in the inbox only wakes the thread (Stop()).
+//  4. A nullptr in the inbox only wakes the thread (Stop(), or the clock after
+//     its time jumped, so the -rotate-every check sees the new time).
 #pragma once
 
 #include <atomic>
@@ -27,6 +29,7 @@
 #include <concurrentqueue/blockingconcurrentqueue.h>
 
 #include "archive_thread.h"
+#include "clock.h"
 #include "file_chunk.h"
 #include "file_writer.h"
 #include "histogram.h"
@@ -54,6 +57,9 @@ struct WriterOptions {
   bool console = false;
   // Test hook: sleep this long before each round's appends. Default: 0.
   std::chrono::nanoseconds write_delay{0};
+  // Where the writer reads the time: file ages, rotated names' stamps, when
+  // the idle check is due. Outlives the writer. Default: the real clock.
+  Clock* clock = RealClock::Get();
 };
 
 // What a failed file operation was doing, for write errors by kind.
@@ -93,7 +99,7 @@ struct WriterCounters {
   }
 };
 
-class WriterThread {
+class WriterThread final : private ClockWaiter {
  public:
   // `root` null: the null sink. `counters` and `archive` (null: none) outlive
   // the thread.
@@ -114,6 +120,7 @@ class WriterThread {
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
   };
 
+  void WakeForClock() override { inbox_.enqueue(nullptr); }
   void Run();
   void Round(std::vector<FileChunk*>& chunks);
   bool DueByTime(const LogFile* file, std::chrono::system_clock::time_point now) const;

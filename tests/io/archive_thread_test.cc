@@ -11,12 +11,14 @@
 #include <gtest/gtest.h>
 
 #include "compressed_reader.h"
+#include "io/fake_clock.h"
 #include "io/test_util.h"
 
 namespace logscribe {
 namespace {
 
 using testing::Exists;
+using testing::FakeClock;
 using testing::ListDir;
 using testing::ReadFile;
 using testing::TempDir;
@@ -247,6 +249,32 @@ TEST_F(ArchiveThreadTest, AFailedCompressionLeavesThePlainFile) {
   Tidy("app");
   EXPECT_EQ(ListDir(root_dir_.path()), std::vector<std::string>{a + ".zst"});
   EXPECT_EQ(counters_.files_compressed.load(), 1u);
+}
+
+// A start-up walk that lasts over a second on the archive's clock prints
+// progress lines and a last line with its totals; one that lasts less prints
+// nothing. A ticking FakeClock makes the walk long without sleeping.
+TEST_F(ArchiveThreadTest, ALongStartUpWalkReportsItsProgress) {
+  for (const std::string dir : {"a", "b"}) {
+    for (int s = 1; s <= 2; ++s) Put(dir + "/" + Rot("x", s));
+  }
+  FakeClock clock;
+  ArchiveOptions options;
+  options.max_backups = 1;
+  options.clock = &clock;
+  Start(options);
+  EXPECT_EQ(Report(), "");  // the clock did not move: the walk took no time
+  archive_->Stop();
+  for (const std::string dir : {"a", "b"}) Put(dir + "/" + Rot("x", 1));
+  clock.set_tick(std::chrono::seconds(1));  // every reading is a second later
+  Start(options);
+  const std::string report = Report();
+  EXPECT_NE(report.find("start-up scan of " + root_dir_.path() + ": "), std::string::npos) << report;
+  EXPECT_NE(report.find("start-up scan of " + root_dir_.path() +
+                        " done after "), std::string::npos) << report;
+  EXPECT_NE(report.find("s: 3 directories, 4 rotated files, 0 compressed, 2 deleted\n"), std::string::npos)
+      << report;
+  EXPECT_EQ(counters_.backups_deleted.load(), 4u);
 }
 
 TEST_F(ArchiveThreadTest, AKeyQueuedTwiceIsTidiedOnceAndStopIsPrompt) {

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "batch_builder.h"
+#include "io/fake_clock.h"
 #include "io/test_util.h"
 
 namespace logscribe {
@@ -18,6 +19,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::Exists;
+using testing::FakeClock;
 using testing::kWaitLimit;
 using testing::ListDir;
 using testing::ReadFile;
@@ -354,6 +356,64 @@ TEST_P(FileSinkTest, UnlimitedSizeNeverRotates) {
 // Backpressure: with slow writers a request that would take the queued bytes
 // past the limit is refused, counted, and not completed; once the queue
 // drains, requests are accepted again.
+// FileSinkOptions::clock reaches every writer and the archive thread: each
+// time the clock passes -rotate-every, every log of both writers rotates with
+// the clock's stamp, and -max-backups 1 then keeps only the newest rotation.
+TEST_P(FileSinkTest, TheSinkClockDrivesRotationAndRetention) {
+  FakeClock clock;
+  FileSinkOptions options;
+  options.writer_threads = 2;
+  options.per_writer.rotate_every = std::chrono::hours(1);
+  options.archive.max_backups = 1;
+  options.clock = &clock;
+  Create(options);
+  if (IsSkipped()) return;
+  EXPECT_EQ(clock.waiters(), 2u);
+  const std::vector<std::string> logs = {"a", "b", "c", "d"};
+  // Each log's files once the writers and the archive thread are done.
+  auto files_are = [&](const std::vector<std::string>& want_rotated) {
+    for (const std::string& log : logs) {
+      std::vector<std::string> want;
+      for (const std::string& stamp_of : want_rotated) want.push_back(log + stamp_of);
+      want.push_back(log + ".log");
+      if (FilesOfLog(tmp_ / "t", log) != want) return false;
+    }
+    return true;
+  };
+  auto wait_for_files = [&](const std::vector<std::string>& want_rotated) {
+    const auto deadline = std::chrono::steady_clock::now() + kWaitLimit;
+    while (!files_are(want_rotated)) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(1ms);  // polling for the writers, not letting time pass
+    }
+    return true;
+  };
+  // The part of a rotated name after the log's filename.
+  auto suffix = [&]() { return RotatedName("", clock.Now(), 0); };
+  for (int round = 0; round < 2; ++round) {
+    std::vector<std::unique_ptr<RecordingCompletion>> completions;
+    for (const std::string& log : logs) {
+      completions.push_back(std::make_unique<RecordingCompletion>());
+      ASSERT_TRUE(SubmitLines(sink_.get(), "t", log, {log + std::to_string(round)},
+                              completions.back().get()).ok());
+    }
+    for (auto& c : completions) {
+      ASSERT_TRUE(c->WaitFor());
+      EXPECT_TRUE(c->status().ok()) << c->status().ToString();
+    }
+    clock.Advance(std::chrono::hours(1));
+    ASSERT_TRUE(wait_for_files({suffix()})) << "round " << round;
+    for (const std::string& log : logs) {
+      EXPECT_EQ(Read("t/" + log + suffix()), log + std::to_string(round) + "\n");
+      EXPECT_EQ(Read("t/" + log + ".log"), "");
+    }
+  }
+  EXPECT_EQ(sink_->Stats().rotations, 2 * logs.size());
+  EXPECT_EQ(sink_->archive_counters().backups_deleted.load(), logs.size());
+  sink_->Stop();
+  EXPECT_EQ(clock.waiters(), 0u);
+}
+
 TEST_P(FileSinkTest, RefusesWhenTheQueueIsFullAndRecovers) {
   FileSinkOptions options;
   options.max_queued_bytes = 1000;
