@@ -364,35 +364,32 @@ Status LogRoot::OpenForAppend(std::string_view key, int* fd_out, uint64_t* size,
   return Status::Ok();
 }
 
-namespace {
-
-// Whether `plain` (a rotated name) has a compressed copy in `dirfd`.
-bool CompressedCopyExists(int dirfd, const std::string& plain) {
-  for (Codec codec : {Codec::kZstd, Codec::kGzip}) {
-    const std::string copy = plain + std::string(CodecExtension(codec));
-    if (::faccessat(dirfd, copy.c_str(), F_OK, AT_SYMLINK_NOFOLLOW) == 0) return true;
-  }
-  return false;
-}
-
-}  // namespace
-
 Status LogRoot::Rotate(std::string_view key, std::chrono::system_clock::time_point now,
                        std::string* rotated_name) const {
   int dirfd;
-  if (Status s = OpenDir(KeyDir(key), /*create=*/false, &dirfd); !s.ok()) return s;
+  if (Status s = OpenDirForReading(KeyDir(key), &dirfd); !s.ok()) return s;
   const std::string filename(KeyFilename(key));
   const std::string current = filename + ".log";
+  uint64_t seq = 0;
+  {
+    std::lock_guard<std::mutex> lock(seq_mu_);
+    auto it = next_seq_.find(std::string(key));
+    if (it != next_seq_.end()) seq = it->second;
+  }
+  if (seq == 0) {
+    // First rotation of this log in this process: continue after every piece
+    // on disk, compressed or not.
+    LogPieces pieces;
+    if (Status s = ListLogPieces(dirfd, filename, &pieces); !s.ok()) {
+      ::close(dirfd);
+      return s;
+    }
+    seq = pieces.NextSeq();
+  }
   Status result = Status::Internal("rotation of " + std::string(key) + " found no free name");
-  for (int counter = 0; counter < 10000; ++counter) {
-    std::string target = RotatedName(filename, now, counter);
-    // A name whose plain file is gone may still have its compressed copy:
-    // the archive thread compresses a rotation and unlinks it, possibly
-    // within the millisecond of the stamp. Reusing that name would make the
-    // new rotation look like the copy's leftover plain file, and it would be
-    // deleted. The copy is renamed into place before the plain file goes, so
-    // checking the copies here and the plain file by the rename is enough.
-    if (CompressedCopyExists(dirfd, target)) continue;
+  // A taken name (a stray file, a directory) moves on to the next number.
+  for (int attempt = 0; attempt < 1000; ++attempt, ++seq) {
+    std::string target = PieceName(filename, seq, now);
     if (::renameat2(dirfd, current.c_str(), dirfd, target.c_str(), RENAME_NOREPLACE) == 0) {
       *rotated_name = std::move(target);
       result = Status::Ok();
@@ -401,7 +398,7 @@ Status LogRoot::Rotate(std::string_view key, std::chrono::system_clock::time_poi
     if (errno == EEXIST) continue;
     if (errno == EINVAL) {
       // A filesystem without RENAME_NOREPLACE: check, then rename. Only this
-      // writer thread rotates this file, so the check holds.
+      // writer thread rotates this file and only it makes its piece names.
       if (::faccessat(dirfd, target.c_str(), F_OK, AT_SYMLINK_NOFOLLOW) == 0) continue;
       if (::renameat(dirfd, current.c_str(), dirfd, target.c_str()) == 0) {
         *rotated_name = std::move(target);
@@ -413,31 +410,11 @@ Status LogRoot::Rotate(std::string_view key, std::chrono::system_clock::time_poi
     break;
   }
   ::close(dirfd);
-  return result;
-}
-
-std::string RotatedName(std::string_view filename, std::chrono::system_clock::time_point when,
-                        int counter) {
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch()).count();
-  const time_t secs = static_cast<time_t>(ms / 1000);
-  struct tm tm;
-  ::gmtime_r(&secs, &tm);
-  char stamp[48];
-  std::snprintf(stamp, sizeof stamp, "%04d%02d%02dT%02d%02d%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000));
-  std::string name(filename);
-  name += '-';
-  name += stamp;
-  if (counter > 0) {
-    // "_" sorts after ".", and three digits keep _002 before _010: the names
-    // of one file sort by time even within one millisecond.
-    char suffix[16];
-    std::snprintf(suffix, sizeof suffix, "_%03d", counter);
-    name += suffix;
+  if (result.ok()) {
+    std::lock_guard<std::mutex> lock(seq_mu_);
+    next_seq_[std::string(key)] = seq + 1;
   }
-  name += ".log";
-  return name;
+  return result;
 }
 
 }  // namespace logscribe

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "batch_builder.h"
+#include "rotated_name.h"
 #include "io/test_util.h"
 
 namespace logscribe {
@@ -48,31 +49,27 @@ Status SubmitLines(Sink* sink, const std::string& path, const std::string& filen
   return SubmitEntries(sink, entries, completion);
 }
 
-// The files of one log in `dir`, oldest first: rotated names sort by time as
-// plain strings (that is their contract); the current <filename>.log last.
+// The files of one log in `dir`, oldest first: its pieces in their order
+// (rotated_name.h), each checked to be a plain piece-scheme name; the
+// current <filename>.log last.
 std::vector<std::string> FilesOfLog(const std::string& dir, const std::string& filename) {
-  std::vector<std::string> rotated;
+  std::vector<std::string> files;
   bool current = false;
-  const std::string prefix = filename + "-";
   for (const std::string& name : ListDir(dir)) {
     if (name == filename + ".log") {
       current = true;
       continue;
     }
-    if (name.rfind(prefix, 0) != 0) continue;
-    // <filename>-YYYYMMDDTHHMMSS.mmmZ[_nnn].log
-    const std::string rest = name.substr(prefix.size());
-    EXPECT_GE(rest.size(), 24u) << name;
-    EXPECT_EQ(rest[8], 'T') << name;
-    EXPECT_EQ(rest[15], '.') << name;
-    EXPECT_EQ(rest[19], 'Z') << name;
-    EXPECT_TRUE(rest[20] == '.' || rest[20] == '_') << name;
-    EXPECT_EQ(rest.substr(rest.size() - 4), ".log") << name;
-    rotated.push_back(name);
+    RotatedNameParts p;
+    if (!ParseRotatedName(name, &p) || p.filename != filename) continue;
+    EXPECT_EQ(p.scheme, RotatedScheme::kPiece) << name;
+    EXPECT_EQ(p.codec, Codec::kNone) << name;
+    files.push_back(name);
   }
-  std::sort(rotated.begin(), rotated.end());
-  if (current) rotated.push_back(filename + ".log");
-  return rotated;
+  // <filename>.log.<seq>: zero-padded numbers sort as strings.
+  std::sort(files.begin(), files.end());
+  if (current) files.push_back(filename + ".log");
+  return files;
 }
 
 std::vector<std::string> AllLines(const std::string& dir, const std::vector<std::string>& files) {

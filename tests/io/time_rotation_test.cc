@@ -10,6 +10,7 @@
 #include "archive_thread.h"
 #include "compressed_reader.h"
 #include "io/test_util.h"
+#include "rotated_name.h"
 #include "writer_thread.h"
 
 namespace logscribe {
@@ -73,11 +74,11 @@ class TimeRotationTest : public ::testing::Test {
     return counters_.rotations_by_reason[static_cast<int>(RotateReason::kTime)].load();
   }
 
-  // The rotated files of `key` (names ending in "Z.log"), sorted.
+  // The rotated pieces in `dir` (rotated_name.h), sorted.
   std::vector<std::string> Rotated(const std::string& dir = "") {
     std::vector<std::string> out;
     for (const std::string& n : ListDir(dir.empty() ? tmp_.path() : tmp_ / dir)) {
-      if (n.find("Z.log") != std::string::npos || n.find("Z_") != std::string::npos) out.push_back(n);
+      if (RotatedNameParts p; ParseRotatedName(n, &p)) out.push_back(n);
     }
     return out;
   }
@@ -145,11 +146,11 @@ TEST_F(TimeRotationTest, ABusyFileRotatesByTimeAndLosesNothing) {
   writer_->Stop();
   ASSERT_TRUE(archive_->WaitIdleForTest(std::chrono::milliseconds(60000)));
   std::vector<std::string> names = ListDir(tmp_.path());
-  ASSERT_EQ(names.back(), "busy.log");
-  names.pop_back();
+  ASSERT_EQ(names.front(), "busy.log");
+  names.erase(names.begin());
   std::vector<std::string> got;
   for (const std::string& n : names) {
-    ASSERT_TRUE(n.size() > 8 && n.substr(n.size() - 8) == ".log.zst") << n;
+    ASSERT_TRUE(n.size() > 4 && n.substr(n.size() - 4) == ".zst") << n;
     std::unique_ptr<CompressedReader> r;
     std::string content;
     ASSERT_TRUE(CompressedReader::Open(tmp_ / n, &r).ok());
