@@ -50,6 +50,9 @@ std::string RenderScribeMetrics(const ScribeMetricsSources& src) {
                {{"reason", static_cast<RotateReason>(r) == RotateReason::kSize ? "size" : "time"}},
                Load(w.rotations_by_reason[r]));
   }
+  out.Counter("logscribe_files_unlinked_total",
+              "Open log files found deleted or replaced behind the scribe; their name was opened afresh.",
+              Load(w.files_unlinked));
   out.Counter("logscribe_files_opened_total", "Log files opened (again after LRU eviction included).",
           stats.files_opened);
   out.Gauge("logscribe_open_files", "Log files open now.",

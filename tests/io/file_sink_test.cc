@@ -137,6 +137,35 @@ class FileSinkTest : public ::testing::TestWithParam<WriterKind> {
   std::unique_ptr<FileSink> sink_;
 };
 
+// A log deleted behind the scribe, or replaced by a rename onto its name,
+// while the scribe holds it open: the next round's lines go to the name, not
+// to the unreachable inode, so every line acknowledged after it is found.
+TEST_P(FileSinkTest, ALogDeletedOrReplacedWhileOpenIsWrittenAfresh) {
+  Create(FileSinkOptions());
+  if (IsSkipped()) return;
+  auto send = [&](const std::string& line) {
+    RecordingCompletion c;
+    ASSERT_TRUE(SubmitLines(sink_.get(), "d", "app", {line}, &c).ok());
+    ASSERT_TRUE(c.WaitFor());
+    ASSERT_TRUE(c.status().ok()) << c.status().ToString();
+  };
+  send("one");
+  ASSERT_EQ(Read("d/app.log"), "one\n");
+  ASSERT_TRUE(std::filesystem::remove(tmp_ / "d/app.log"));  // rm, or logrotate without create
+  send("two");
+  EXPECT_EQ(Read("d/app.log"), "two\n");
+  testing::WriteFile(tmp_ / "d/other", "planted\n");
+  std::filesystem::rename(tmp_ / "d/other", tmp_ / "d/app.log");  // mv onto the name
+  send("three");
+  EXPECT_EQ(Read("d/app.log"), "planted\nthree\n");
+  EXPECT_EQ(sink_->counters().files_unlinked.load(), 2u);
+  // Renamed away (still linked): the lines follow the file, as tail -F would.
+  std::filesystem::rename(tmp_ / "d/app.log", tmp_ / "d/moved");
+  send("four");
+  EXPECT_EQ(ReadFile(tmp_ / "d/moved"), "planted\nthree\nfour\n");
+  EXPECT_EQ(sink_->counters().files_unlinked.load(), 2u);
+}
+
 TEST_P(FileSinkTest, LinesLandInOrder) {
   FileSinkOptions options;
   options.writer_threads = 3;
