@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <stdio.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -117,11 +118,14 @@ Status EndOnALineBoundary(int fd, const std::string& rel, uint64_t* size) {
 
 }  // namespace
 
-LogRoot::LogRoot(std::string path, int fd, mode_t dir_mode, mode_t file_mode, bool has_openat2)
-    : path_(std::move(path)), root_fd_(fd), dir_mode_(dir_mode), file_mode_(file_mode),
+LogRoot::LogRoot(std::string path, int fd, int lock_fd, mode_t dir_mode, mode_t file_mode, bool has_openat2)
+    : path_(std::move(path)), root_fd_(fd), lock_fd_(lock_fd), dir_mode_(dir_mode), file_mode_(file_mode),
       has_openat2_(has_openat2) {}
 
-LogRoot::~LogRoot() { ::close(root_fd_); }
+LogRoot::~LogRoot() {
+  ::close(lock_fd_);
+  ::close(root_fd_);
+}
 
 Status LogRoot::Open(const std::string& path, mode_t dir_mode, mode_t file_mode,
                      std::unique_ptr<LogRoot>* out) {
@@ -139,7 +143,22 @@ Status LogRoot::Open(const std::string& path, mode_t dir_mode, mode_t file_mode,
   }
   ::close(pfd);
   ::unlinkat(fd, probe.c_str(), 0);
-  out->reset(new LogRoot(path, fd, dir_mode, file_mode, KernelHasOpenat2(fd)));
+  // One scribe per root: each takes every rotated name, piece number and
+  // unfinished last line under it for its own, so a second one would cut
+  // the first's lines being written, reuse its piece numbers and delete by
+  // its own budget. The lock goes with the process, however it ends.
+  const int lock_fd = ::openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    if (lock_fd >= 0) ::close(lock_fd);
+    ::close(fd);
+    if (err == EWOULDBLOCK) {
+      return Status::FailedPrecondition("another logscribe is using the log root " + path +
+                                        " (it holds a lock on the directory); one root, one scribe");
+    }
+    return Status::FromErrno(err, "cannot lock the log root " + path);
+  }
+  out->reset(new LogRoot(path, fd, lock_fd, dir_mode, file_mode, KernelHasOpenat2(fd)));
   return Status::Ok();
 }
 

@@ -29,8 +29,11 @@ namespace logscribe {
 
 class LogRoot {
  public:
-  // Creates `path` (and parents) when missing, opens it and proves it writable
-  // by creating and removing a probe file. The error is one sentence.
+  // Creates `path` (and parents) when missing, opens it, proves it writable
+  // by creating and removing a probe file, and takes an exclusive flock on
+  // the directory for as long as the LogRoot lives: a second LogRoot on the
+  // same directory, in this process or another, is FAILED_PRECONDITION. The
+  // error is one sentence.
   static Status Open(const std::string& path, mode_t dir_mode, mode_t file_mode,
                      std::unique_ptr<LogRoot>* out);
   ~LogRoot();
@@ -79,7 +82,7 @@ class LogRoot {
   bool uses_openat2() const { return has_openat2_; }
 
  private:
-  LogRoot(std::string path, int fd, mode_t dir_mode, mode_t file_mode, bool has_openat2);
+  LogRoot(std::string path, int fd, int lock_fd, mode_t dir_mode, mode_t file_mode, bool has_openat2);
 
   // Opens the directory `dir` (relative, canonical) beneath the root as an
   // O_PATH descriptor, creating missing components when `create`.
@@ -87,6 +90,7 @@ class LogRoot {
 
   const std::string path_;
   const int root_fd_;
+  const int lock_fd_;  // holds the flock
   const mode_t dir_mode_;
   const mode_t file_mode_;
   const bool has_openat2_;

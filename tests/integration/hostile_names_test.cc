@@ -179,6 +179,19 @@ TEST(HostileNames, TheMediatorRefusesThemToo) {
   ExpectRefused(admin->Route(&ctx, req, &resp), "f-20200101T000000.000Z", "Route");
 }
 
+// A second scribe on a root already in use would take the first one's files
+// for its own: it refuses to start, with one sentence.
+TEST(HostileNames, ASecondScribeOnTheSameRootRefusesToStart) {
+  TempDir root;
+  std::string out;
+  auto first = ScribeProcess::Start(LOGSCRIBE_BINARY, {"-path", root.path()}, &out);
+  ASSERT_NE(first, nullptr) << out;
+  std::string second;
+  EXPECT_NE(ScribeProcess::RunToExit(LOGSCRIBE_BINARY, {"-path", root.path(), "-port", "0"}, &second), 0);
+  EXPECT_NE(second.find("another logscribe is using the log root"), std::string::npos) << second;
+  EXPECT_EQ(first->Stop(), 0) << first->output();
+}
+
 // A root an old release left: live logs with every hostile name, full of
 // acknowledged lines, beside old-scheme rotations and leftovers of f.
 class HostileLiveLogs : public ::testing::TestWithParam<std::vector<std::string>> {

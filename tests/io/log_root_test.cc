@@ -269,7 +269,22 @@ TEST_F(LogRootTest, TwoDescriptorsOfOneFileBothAppend) {
 }
 
 TEST_F(LogRootTest, ModesIgnoreTheUmask) {
+  root_.reset();  // one LogRoot per directory
   CheckModes(root_path_, [](const std::string& why) { ADD_FAILURE() << why; });
+}
+
+// Two scribes on one root would each take the other's files for their own
+// (cut its lines being written, reuse its piece numbers): the second is
+// refused while the first lives, and the lock goes with it.
+TEST_F(LogRootTest, OneRootOneScribe) {
+  std::unique_ptr<LogRoot> second;
+  const Status s = LogRoot::Open(root_path_, 0755, 0644, &second);
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.ToString();
+  EXPECT_NE(s.message().find("another logscribe is using the log root"), std::string::npos) << s.message();
+  EXPECT_EQ(second, nullptr);
+  root_.reset();
+  ASSERT_TRUE(LogRoot::Open(root_path_, 0755, 0644, &second).ok());
+  EXPECT_TRUE(ListDir(root_path_).empty());  // the lock leaves no file behind
 }
 
 TEST_F(LogRootTest, RefusesADirectoryWhereTheFileShouldBe) {

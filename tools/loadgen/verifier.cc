@@ -16,11 +16,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// "f3" for f3.log, f3-<stamp>Z.log, f3-<stamp>Z.log.zst and .log.gz; "" for
-// any other name (a .tmp of a compression under way included).
 // A file of a log: its identity (the live "f3.log", or a rotated piece's
 // base name, the same for its compressed copies: rotated_name.h) and the
-// filename of the log it belongs to. False for anything else.
+// filename of the log it belongs to. False for anything else (a .tmp of a
+// compression under way included).
 bool LogFileIdentity(const std::string& name, std::string* base, std::string* filename) {
   RotatedNameParts p;
   if (ParseRotatedName(name, &p)) {
