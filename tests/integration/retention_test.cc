@@ -317,6 +317,50 @@ TEST_F(RetentionTest, KilledMidCompressionLosesNothing) {
   }
 }
 
+// -max-root-bytes with the real binary: rotated pieces of any log go first;
+// once only live files are left and the root is still over, writes are
+// refused with RESOURCE_EXHAUSTED naming the flag, and nothing acknowledged
+// before is lost from the live files.
+TEST_F(RetentionTest, MaxRootBytesDeletesPiecesThenRefusesWrites) {
+  StartScribe({"-size", "2KB", "-max-root-bytes", "3KB", "-max-age", "24h"});
+  EXPECT_NE(scribe_->output().find("root at most"), std::string::npos) << scribe_->output();
+  auto a = Load({"a"}, 1, 18, "b1");  // ~1.8 KB each: under -size, no rotation
+  auto c = Load({"c"}, 1, 18, "b1");
+  ASSERT_EQ(a["a"].size(), 18u);
+  ASSERT_EQ(c["c"].size(), 18u);
+  // b rotates again and again: each rotation checks the budget.
+  grpc::Status refused;
+  std::vector<std::string> b_acked;
+  ASSERT_TRUE(WaitUntil([&] {
+    v1::LogBatch batch;
+    std::vector<std::string> lines;
+    for (int i = 0; i < 10; ++i) {
+      lines.push_back("b2 " + std::to_string(b_acked.size() + i) + " " + std::string(80, '.'));
+      auto* e = batch.add_entries();
+      e->set_path("svc");
+      e->set_filename("b");
+      e->set_line(lines.back());
+    }
+    v1::LogResponse resp;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + kDeadline);
+    refused = stub_->LogBatch(&ctx, batch, &resp);
+    if (refused.ok()) b_acked.insert(b_acked.end(), lines.begin(), lines.end());
+    return !refused.ok();
+  })) << "never refused";
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << refused.error_message();
+  EXPECT_NE(refused.error_message().find("-max-root-bytes"), std::string::npos) << refused.error_message();
+  // Only live files are left, with every line acknowledged to a and c.
+  for (const std::string& name : ListFiles(Dir())) {
+    EXPECT_TRUE(name == "a.log" || name == "b.log" || name == "c.log") << name;
+  }
+  EXPECT_EQ(SplitLines(ReadFile(Dir() + "/a.log")), a["a"]);
+  EXPECT_EQ(SplitLines(ReadFile(Dir() + "/c.log")), c["c"]);
+  const std::vector<std::string> b_lines = SplitLines(ReadFile(Dir() + "/b.log"));
+  ASSERT_FALSE(b_lines.empty());
+  EXPECT_EQ(b_lines.back(), b_acked.back());
+}
+
 TEST(RetentionFlags, BadValuesExitWithOneSentence) {
   TempDir root;
   for (const auto& [args, sentence] : std::vector<std::pair<std::vector<std::string>, std::string>>{
@@ -327,6 +371,9 @@ TEST(RetentionFlags, BadValuesExitWithOneSentence) {
            {{"-rotate-every", "10ms"}, "at least 100ms"},
            {{"-max-backups", "-1"}, "-max-backups must be between"},
            {{"-sink", "null", "-compress", "zstd"}, "-compress needs -sink file"},
+           {{"-sink", "null", "-max-root-bytes", "1GB"}, "-max-root-bytes needs -sink file"},
+           {{"-max-age", "soon"}, "-max-age"},
+           {{"-min-free-bytes", "-1B"}, "-min-free-bytes"},
        }) {
     std::vector<std::string> full = {"-path", root.path(), "-port", "0"};
     full.insert(full.end(), args.begin(), args.end());
