@@ -508,6 +508,26 @@ TEST_F(LogRootTest, RotateNeverReplacesAnExistingFile) {
   EXPECT_EQ(ReadFile(root_path_ + "/" + rotated), "current\n");
 }
 
+// -max-files counts live logs only: pieces (which never end in ".log") and
+// old-scheme rotations are not counted; live logs named like anything else
+// are, and so are those in subdirectories; symlinks and directories are not.
+TEST_F(LogRootTest, CountLogFilesCountsLiveLogsOnly) {
+  const auto t = sys_days{year{2024} / 2 / 29} + hours(12);
+  for (const std::string& rel :
+       {std::string("a.log"), std::string("d/b.log"), std::string("d/e/c.log"), std::string("a.log.log"),
+        std::string("f.log.0000000001.log"), PieceName("a", 1, t), PieceName("a", 2, t) + ".zst",
+        PieceName("a", 3, t) + ".gz.tmp", "d/" + OldRotatedName("b", t, 0), "d/" + OldRotatedName("b", t, 1) + ".gz",
+        std::string("notes.txt")}) {
+    std::filesystem::create_directories(std::filesystem::path(root_path_ + "/" + rel).parent_path());
+    WriteFile(root_path_ + "/" + rel, "x\n");
+  }
+  std::filesystem::create_directory(root_path_ + "/dir.log");
+  std::filesystem::create_symlink(root_path_ + "/a.log", root_path_ + "/link.log");
+  uint64_t count = 0;
+  ASSERT_TRUE(root_->CountLogFiles(&count, nullptr).ok());
+  EXPECT_EQ(count, 5u);
+}
+
 TEST_F(LogRootTest, RotateOfAMissingFileFailsAndCreatesNothing) {
   std::string rotated = "unchanged";
   EXPECT_FALSE(root_->Rotate("absent", system_clock::now(), &rotated).ok());
