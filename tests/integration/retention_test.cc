@@ -130,7 +130,10 @@ class RetentionTest : public ::testing::Test {
         grpc::ClientContext ctx;
         ctx.set_deadline(std::chrono::system_clock::now() + kDeadline);
         const grpc::Status s = stub_->LogBatch(&ctx, batch, &resp);
-        if (!s.ok()) return acked;
+        if (!s.ok()) {
+          last_failure_ = s;
+          return acked;
+        }
         acked[f].insert(acked[f].end(), lines.begin(), lines.end());
       }
     }
@@ -143,6 +146,7 @@ class RetentionTest : public ::testing::Test {
   std::unique_ptr<ScribeProcess> scribe_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::LogScribe::Stub> stub_;
+  grpc::Status last_failure_;  // of the call that ended the last Load early
 };
 
 class CompressionTest : public RetentionTest, public ::testing::WithParamInterface<std::string> {};
@@ -329,27 +333,15 @@ TEST_F(RetentionTest, MaxRootBytesDeletesPiecesThenRefusesWrites) {
   ASSERT_EQ(a["a"].size(), 18u);
   ASSERT_EQ(c["c"].size(), 18u);
   // b rotates again and again: each rotation checks the budget.
-  grpc::Status refused;
   std::vector<std::string> b_acked;
   ASSERT_TRUE(WaitUntil([&] {
-    v1::LogBatch batch;
-    std::vector<std::string> lines;
-    for (int i = 0; i < 10; ++i) {
-      lines.push_back("b2 " + std::to_string(b_acked.size() + i) + " " + std::string(80, '.'));
-      auto* e = batch.add_entries();
-      e->set_path("svc");
-      e->set_filename("b");
-      e->set_line(lines.back());
-    }
-    v1::LogResponse resp;
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + kDeadline);
-    refused = stub_->LogBatch(&ctx, batch, &resp);
-    if (refused.ok()) b_acked.insert(b_acked.end(), lines.begin(), lines.end());
-    return !refused.ok();
+    auto more = Load({"b"}, 1, 10, "b2-" + std::to_string(b_acked.size()));
+    b_acked.insert(b_acked.end(), more["b"].begin(), more["b"].end());
+    return !last_failure_.ok();
   })) << "never refused";
-  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << refused.error_message();
-  EXPECT_NE(refused.error_message().find("-max-root-bytes"), std::string::npos) << refused.error_message();
+  EXPECT_EQ(last_failure_.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << last_failure_.error_message();
+  EXPECT_NE(last_failure_.error_message().find("-max-root-bytes"), std::string::npos)
+      << last_failure_.error_message();
   // Only live files are left, with every line acknowledged to a and c.
   for (const std::string& name : ListFiles(Dir())) {
     EXPECT_TRUE(name == "a.log" || name == "b.log" || name == "c.log") << name;
