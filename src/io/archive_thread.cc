@@ -12,6 +12,7 @@
 #include <map>
 
 #include "file_key.h"
+
 namespace logscribe {
 namespace {
 
@@ -132,10 +133,10 @@ void ArchiveThread::Run() {
     }
   }
   if (legacy_seen_ > 0) {
-    Report(std::to_string(legacy_seen_) + " files under " + root_->path() +
-           " are named like rotated files of the old scheme (<name>-<stamp>Z[_NNN].log) with no "
-           "compressed copy; they may be live logs of an old release's clients, so they are kept as "
-           "they are: never compressed, deleted or counted by -max-backups or the disk budget");
+    Report(std::to_string(legacy_seen_) + " plain files under " + root_->path() +
+           " are named like rotated files of the old scheme (<name>-<stamp>Z[_NNN].log); they may be "
+           "live logs of an old release's clients, so they are kept as they are: never compressed, "
+           "deleted or counted by -max-backups (the disk budget counts their bytes)");
   }
   std::unique_lock<std::mutex> lock(mu_);
   busy_ = false;
@@ -157,15 +158,17 @@ void ArchiveThread::Run() {
       lock.unlock();
       TidyKey(key);
       lock.lock();
-      // A rotation made a new piece: check the budget once the queue is empty.
-      if (options_.budget()) budget_due_ = true;
+      // A rotation made a new piece: check the budget soon, at most once a
+      // second however many logs rotate (each check lists the whole root).
+      if (options_.budget()) next_budget_ = std::min(next_budget_, last_budget_ + kBudgetEveryWhenOver);
     } else {
       busy_ = true;
       lock.unlock();
       EnforceBudget();
       lock.lock();
       budget_due_ = false;
-      next_budget_ = std::chrono::steady_clock::now() +
+      last_budget_ = std::chrono::steady_clock::now();
+      next_budget_ = last_budget_ +
                      (over_budget_.load(std::memory_order_relaxed) ? kBudgetEveryWhenOver : kBudgetEvery);
     }
     busy_ = false;

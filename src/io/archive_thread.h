@@ -23,8 +23,8 @@
 // twice: memory is bounded by the number of logs.
 //
 // The budget (any of -max-age, -max-root-bytes, -min-free-bytes) is checked
-// after the start-up walk, after rotations, and every kBudgetEvery (every
-// second while exceeded): the whole root is listed, and pieces of every log
+// after the start-up walk, within a second of a rotation, and every 10 s
+// (every second while exceeded): the whole root is listed, and pieces of every log
 // are deleted oldest first (by rotation stamp) while one of them is older
 // than -max-age, the root holds more than -max-root-bytes or its filesystem
 // has less than -min-free-bytes free. Live logs and files the scribe does not
@@ -168,6 +168,7 @@ class ArchiveThread {
   bool busy_ = false;  // the walk, a log or the budget is being worked on
   bool budget_due_ = false;
   std::chrono::steady_clock::time_point next_budget_{};
+  std::chrono::steady_clock::time_point last_budget_{};  // when the last check ended
   Status refusal_;     // why writes are refused (see over_budget_)
   std::atomic<bool> over_budget_{false};  // written under mu_, read without
 

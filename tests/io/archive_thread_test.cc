@@ -310,7 +310,7 @@ TEST_F(ArchiveThreadTest, AnOldRootKeepsItsPlainRotationsAndAdoptsItsCopies) {
   EXPECT_EQ(counters_.backups_deleted.load(), 1u);
   EXPECT_EQ(counters_.leftovers_removed.load(), 1u);
   EXPECT_EQ(counters_.files_compressed.load(), 2u);
-  EXPECT_NE(Report().find("5 files under"), std::string::npos) << Report();
+  EXPECT_NE(Report().find("5 plain files under"), std::string::npos) << Report();
 }
 
 // Live logs named by hostile clients (of an old release, or on disk by any
