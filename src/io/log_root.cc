@@ -383,6 +383,19 @@ Status LogRoot::OpenForAppend(std::string_view key, int* fd_out, uint64_t* size,
   return Status::Ok();
 }
 
+namespace {
+
+// Whether `base` (a piece name) has a compressed copy in `dirfd`.
+bool CompressedCopyExists(int dirfd, const std::string& base) {
+  for (Codec codec : {Codec::kZstd, Codec::kGzip}) {
+    const std::string copy = base + std::string(CodecExtension(codec));
+    if (::faccessat(dirfd, copy.c_str(), F_OK, AT_SYMLINK_NOFOLLOW) == 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 Status LogRoot::Rotate(std::string_view key, std::chrono::system_clock::time_point now,
                        std::string* rotated_name) const {
   int dirfd;
@@ -409,6 +422,12 @@ Status LogRoot::Rotate(std::string_view key, std::chrono::system_clock::time_poi
   // A taken name (a stray file, a directory) moves on to the next number.
   for (int attempt = 0; attempt < 1000; ++attempt, ++seq) {
     std::string target = PieceName(filename, seq, now);
+    // A name whose plain file is gone may still have its compressed copy
+    // (compressed and unlinked meanwhile): taking it would make this piece
+    // look like the copy's leftover, to be deleted. Numbers come from memory
+    // or from a listing of the directory, which a compression under way can
+    // hide a piece from; this check does not depend on it.
+    if (CompressedCopyExists(dirfd, target)) continue;
     if (::renameat2(dirfd, current.c_str(), dirfd, target.c_str(), RENAME_NOREPLACE) == 0) {
       *rotated_name = std::move(target);
       result = Status::Ok();

@@ -508,6 +508,24 @@ TEST_F(LogRootTest, RotateNeverReplacesAnExistingFile) {
   EXPECT_EQ(ReadFile(root_path_ + "/" + rotated), "current\n");
 }
 
+// A piece number whose compressed copy holds the name (its plain file gone)
+// is skipped, even when the number came from memory.
+TEST_F(LogRootTest, RotateSkipsANameWhoseCompressedCopyExists) {
+  const auto t = sys_days{year{2024} / 7 / 1} + hours(3);
+  Append("x", "first\n");
+  std::string first;
+  ASSERT_TRUE(root_->Rotate("x", t, &first).ok());
+  WriteFile(root_path_ + "/" + PieceName("x", 2, t) + ".gz", "copy 2");
+  WriteFile(root_path_ + "/" + PieceName("x", 3, t) + ".zst", "copy 3");
+  Append("x", "current\n");
+  std::string rotated;
+  ASSERT_TRUE(root_->Rotate("x", t, &rotated).ok());
+  EXPECT_EQ(rotated, PieceName("x", 4, t));
+  EXPECT_EQ(ReadFile(root_path_ + "/" + rotated), "current\n");
+  EXPECT_FALSE(Exists(root_path_ + "/" + PieceName("x", 2, t)));
+  EXPECT_FALSE(Exists(root_path_ + "/" + PieceName("x", 3, t)));
+}
+
 // -max-files counts live logs only: pieces (which never end in ".log") and
 // old-scheme rotations are not counted; live logs named like anything else
 // are, and so are those in subdirectories; symlinks and directories are not.
