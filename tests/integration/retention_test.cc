@@ -23,6 +23,7 @@
 
 #include "compressed_reader.h"
 #include "logscribe.grpc.pb.h"
+#include "metrics_scrape.h"
 #include "rotated_name.h"
 #include "scribe_process.h"
 
@@ -326,7 +327,9 @@ TEST_F(RetentionTest, KilledMidCompressionLosesNothing) {
 // refused with RESOURCE_EXHAUSTED naming the flag, and nothing acknowledged
 // before is lost from the live files.
 TEST_F(RetentionTest, MaxRootBytesDeletesPiecesThenRefusesWrites) {
-  StartScribe({"-size", "2KB", "-max-root-bytes", "3KB", "-max-age", "24h"});
+  StartScribe({"-size", "2KB", "-max-root-bytes", "3KB", "-max-age", "24h", "-pprof", "-pport", "0"});
+  const int metrics_port = MetricsPort(*scribe_);
+  ASSERT_GT(metrics_port, 0) << scribe_->output();
   EXPECT_NE(scribe_->output().find("root at most"), std::string::npos) << scribe_->output();
   auto a = Load({"a"}, 1, 18, "b1");  // ~1.8 KB each: under -size, no rotation
   auto c = Load({"c"}, 1, 18, "b1");
@@ -353,6 +356,14 @@ TEST_F(RetentionTest, MaxRootBytesDeletesPiecesThenRefusesWrites) {
   })) << ::testing::PrintToString(ListFiles(Dir()));
   EXPECT_EQ(SplitLines(ReadFile(Dir() + "/a.log")), a["a"]);
   EXPECT_EQ(SplitLines(ReadFile(Dir() + "/c.log")), c["c"]);
+  // Every deletion counted with its reason; the refusal shows.
+  std::map<std::string, double> m = Scrape(metrics_port);
+  EXPECT_GE(m["logscribe_retention_deleted_total{reason=\"max_root_bytes\"}"], 1);
+  EXPECT_EQ(m["logscribe_retention_deleted_total{reason=\"max_backups\"}"], 0);
+  EXPECT_EQ(m.count("logscribe_retention_deleted_total{reason=\"max_age\"}"), 1u);
+  EXPECT_EQ(m.count("logscribe_retention_deleted_total{reason=\"min_free_bytes\"}"), 1u);
+  EXPECT_EQ(m["logscribe_over_budget"], 1);
+  EXPECT_GT(m["logscribe_root_bytes"], 3000);
   // b keeps its newest lines; its pieces went to the budget.
   const std::vector<std::string> b_lines = SplitLines(ReadFile(Dir() + "/b.log"));
   ASSERT_LE(b_lines.size(), b_acked.size());
