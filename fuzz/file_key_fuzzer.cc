@@ -8,6 +8,7 @@
 #include "file_key.h"
 #include "fuzz_check.h"
 #include "fuzz_targets.h"
+#include "rotated_name.h"
 
 namespace logscribe::fuzz {
 namespace {
@@ -56,6 +57,9 @@ int FileKeyOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(KeyFilename(key) == filename, key);
   FUZZ_CHECK(KeyDir(key) == CanonicalDir(path), key);
   FUZZ_CHECK(filename.size() <= kMaxFilenameBytes, key);
+  // No accepted name makes a live log that could be taken for a rotated file.
+  RotatedNameParts rotated;
+  FUZZ_CHECK(!ParseRotatedName(std::string(filename) + ".log", &rotated), key);
   for (unsigned char c : key) FUZZ_CHECK(c >= 0x20 && c != 0x7f, "control character in " + key);
   const std::vector<std::string_view> parts = Split(key);
   FUZZ_CHECK(parts.size() - 1 <= kMaxPathDepth, key);

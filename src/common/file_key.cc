@@ -1,5 +1,7 @@
 #include "file_key.h"
 
+#include "rotated_name.h"
+
 namespace logscribe {
 namespace {
 
@@ -32,6 +34,14 @@ Status ValidateFileKey(std::string_view path, std::string_view filename, std::st
     return Status::InvalidArgument("filename: '" + std::string(filename) + "' is not allowed");
   }
   if (Status s = CheckChars("filename", filename); !s.ok()) return s;
+  if (ShapedLikeRotatedName(filename)) {
+    // Such a file could be taken for a rotated piece of another log (and
+    // deleted or compressed by retention), or a piece of this one for another's.
+    return Status::InvalidArgument(
+        "filename: '" + std::string(filename) +
+        "' is shaped like the name of a rotated file (<name>.log.<seq>-<YYYYMMDDTHHMMSS.mmm>Z or "
+        "<name>-<YYYYMMDDTHHMMSS.mmm>Z[_NNN].log, maybe with .zst, .gz or .tmp); choose another");
+  }
 
   if (path.size() > kMaxPathBytes) {
     return Status::InvalidArgument("path: longer than " + std::to_string(kMaxPathBytes) + " bytes");

@@ -17,13 +17,15 @@
 
 namespace logscribe {
 
-inline constexpr size_t kMaxFilenameBytes = 200;  // leaves room for "-<timestamp>Z-<n>.log" in NAME_MAX
+inline constexpr size_t kMaxFilenameBytes = 200;  // leaves room for ".log.<seq>-<stamp>Z.zst.tmp" in NAME_MAX
 inline constexpr size_t kMaxPathBytes = 1024;
 inline constexpr size_t kMaxPathDepth = 32;
 inline constexpr size_t kMaxComponentBytes = 255;
 
 // Rules, each a rejection with INVALID_ARGUMENT naming the field:
-//  - filename: not empty, at most kMaxFilenameBytes, no '/', not "." or "..".
+//  - filename: not empty, at most kMaxFilenameBytes, no '/', not "." or "..",
+//    not shaped like a rotated name (ShapedLikeRotatedName, rotated_name.h):
+//    no live log can then be taken for a rotated file, whatever it is named.
 //  - path: relative (no leading '/'), no ".." component, at most kMaxPathBytes,
 //    kMaxPathDepth components, kMaxComponentBytes per component. Empty and "."
 //    components are dropped ("a//./b" is "a/b"); an empty path is the root.

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,7 +12,6 @@
 #include <map>
 
 #include "file_key.h"
-#include "rotated_name.h"
 
 namespace logscribe {
 namespace {
@@ -20,50 +20,26 @@ namespace {
 constexpr size_t kMaxReported = 1000;
 constexpr auto kProgressAfter = std::chrono::seconds(1);
 constexpr auto kProgressEvery = std::chrono::seconds(5);
+// Budget checks: every kBudgetEvery, every kBudgetEveryWhenOver while writes
+// are refused (so they resume soon after space is freed).
+constexpr auto kBudgetEvery = std::chrono::seconds(10);
+constexpr auto kBudgetEveryWhenOver = std::chrono::seconds(1);
 
 std::string Join(const std::string& rel, const std::string& name) {
   return rel.empty() ? name : rel + "/" + name;
 }
 
-// A regular file (not a symlink, FIFO...), asked only when readdir cannot say.
-bool IsRegular(int dirfd, const struct dirent* e) {
-  if (e->d_type == DT_REG) return true;
-  if (e->d_type != DT_UNKNOWN) return false;
-  struct stat st;
-  return ::fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
-}
-
-bool IsDirectory(int dirfd, const struct dirent* e) {
-  if (e->d_type == DT_DIR) return true;
-  if (e->d_type != DT_UNKNOWN) return false;
-  struct stat st;
-  return ::fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
-}
-
 }  // namespace
 
-struct ArchiveThread::Rotated {
-  std::string name;
-  std::string plain;  // the name up to ".log"
-  std::string filename;
-  std::string stamp;
-  uint32_t counter = 0;
-  Codec codec = Codec::kNone;
-  bool temp = false;
-
-  static bool From(std::string name, Rotated* out) {
-    RotatedNameParts p;
-    if (!ParseRotatedName(name, &p)) return false;
-    out->plain = std::string(p.plain);
-    out->filename = std::string(p.filename);
-    out->stamp = std::string(p.stamp);
-    out->counter = p.counter;
-    out->codec = p.codec;
-    out->temp = p.temp;
-    out->name = std::move(name);
-    return true;
+const char* RetentionReasonName(RetentionReason reason) {
+  switch (reason) {
+    case RetentionReason::kMaxBackups: return "max_backups";
+    case RetentionReason::kMaxAge: return "max_age";
+    case RetentionReason::kMaxRootBytes: return "max_root_bytes";
+    case RetentionReason::kMinFreeBytes: return "min_free_bytes";
   }
-};
+  return "?";
+}
 
 struct ArchiveThread::Progress {
   explicit Progress(std::chrono::steady_clock::time_point now) : started(now), next(now + kProgressAfter) {}
@@ -84,6 +60,7 @@ ArchiveThread::ArchiveThread(const LogRoot* root, ArchiveOptions options, Archiv
     compressor_->set_block_delay(options_.compress_delay);
   }
   busy_ = options_.scan_at_start;
+  budget_due_ = options_.budget();
 }
 
 ArchiveThread::~ArchiveThread() { Stop(); }
@@ -115,7 +92,22 @@ void ArchiveThread::Stop() {
 
 bool ArchiveThread::WaitIdleForTest(std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(mu_);
-  return cv_.wait_for(lock, timeout, [this] { return queue_.empty() && !busy_; });
+  return cv_.wait_for(lock, timeout, [this] { return queue_.empty() && !busy_ && !budget_due_; });
+}
+
+void ArchiveThread::CheckBudgetSoon() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!options_.budget()) return;
+  budget_due_ = true;
+  cv_.notify_all();
+}
+
+bool ArchiveThread::BudgetRefusal(Status* status) const {
+  if (!over_budget_.load(std::memory_order_relaxed)) return false;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!over_budget_.load(std::memory_order_relaxed)) return false;
+  *status = refusal_;
+  return true;
 }
 
 void ArchiveThread::Run() {
@@ -141,20 +133,45 @@ void ArchiveThread::Run() {
       std::fflush(options_.report);
     }
   }
+  if (legacy_seen_ > 0) {
+    Report(std::to_string(legacy_seen_) + " plain files under " + root_->path() +
+           " are named like rotated files of the old scheme (<name>-<stamp>Z[_NNN].log); they may be "
+           "live logs of an old release's clients, so they are kept as they are: never compressed, "
+           "deleted or counted by -max-backups (the disk budget counts their bytes)");
+  }
   std::unique_lock<std::mutex> lock(mu_);
   busy_ = false;
   cv_.notify_all();
   for (;;) {
-    cv_.wait(lock, [this] { return stopping() || !queue_.empty(); });
+    auto ready = [this] { return stopping() || !queue_.empty() || budget_due_; };
+    if (options_.budget()) {
+      if (!cv_.wait_until(lock, next_budget_, ready)) budget_due_ = true;
+    } else {
+      cv_.wait(lock, ready);
+    }
     if (stopping()) break;
-    std::string key = std::move(queue_.front());
-    queue_.pop_front();
-    queued_.erase(key);  // a rotation from now on queues it again
-    counters_->pending_logs.fetch_sub(1, std::memory_order_relaxed);
-    busy_ = true;
-    lock.unlock();
-    TidyKey(key);
-    lock.lock();
+    if (!queue_.empty()) {
+      std::string key = std::move(queue_.front());
+      queue_.pop_front();
+      queued_.erase(key);  // a rotation from now on queues it again
+      counters_->pending_logs.fetch_sub(1, std::memory_order_relaxed);
+      busy_ = true;
+      lock.unlock();
+      TidyKey(key);
+      lock.lock();
+      // A rotation made a new piece: check the budget soon, at most once a
+      // second however many logs rotate (each check lists the whole root).
+      if (options_.budget()) next_budget_ = std::min(next_budget_, last_budget_ + kBudgetEveryWhenOver);
+    } else {
+      busy_ = true;
+      lock.unlock();
+      EnforceBudget();
+      lock.lock();
+      budget_due_ = false;
+      last_budget_ = std::chrono::steady_clock::now();
+      next_budget_ = last_budget_ +
+                     (over_budget_.load(std::memory_order_relaxed) ? kBudgetEveryWhenOver : kBudgetEvery);
+    }
     busy_ = false;
     cv_.notify_all();
   }
@@ -162,64 +179,38 @@ void ArchiveThread::Run() {
 
 void ArchiveThread::TidyKey(const std::string& key) {
   const std::string rel(KeyDir(key));
-  const std::string filename(KeyFilename(key));
   int dirfd;
   if (Status s = root_->OpenDirForReading(rel, &dirfd); !s.ok()) {
     Report("cannot tidy the rotated files of " + key + ".log: " + s.message());
     return;
   }
-  const int listfd = ::dup(dirfd);
-  DIR* dir = listfd >= 0 ? ::fdopendir(listfd) : nullptr;
-  if (dir == nullptr) {
-    if (listfd >= 0) ::close(listfd);
-    Report("cannot list the directory of " + key + ".log");
-    ::close(dirfd);
-    return;
+  LogPieces log;
+  if (Status s = ListLogPieces(dirfd, KeyFilename(key), &log); !s.ok()) {
+    Report("cannot tidy the rotated files of " + key + ".log: " + s.message());
+  } else {
+    TidyLog(dirfd, rel, log, nullptr);
   }
-  std::vector<Rotated> names;
-  const std::string prefix = filename + "-";
-  while (const struct dirent* e = ::readdir(dir)) {
-    if (std::string_view(e->d_name).substr(0, prefix.size()) != prefix) continue;
-    Rotated r;
-    if (!Rotated::From(e->d_name, &r) || r.filename != filename || !IsRegular(dirfd, e)) continue;
-    names.push_back(std::move(r));
-  }
-  ::closedir(dir);
-  TidyLog(dirfd, rel, names, nullptr);
   ::close(dirfd);
 }
 
 // Takes ownership of dirfd.
 void ArchiveThread::Walk(int dirfd, const std::string& rel, size_t depth, Progress* progress) {
-  const int listfd = ::dup(dirfd);
-  DIR* dir = listfd >= 0 ? ::fdopendir(listfd) : nullptr;
-  if (dir == nullptr) {
-    if (listfd >= 0) ::close(listfd);
+  std::map<std::string, LogPieces> logs;
+  std::vector<std::string> subdirs;
+  if (!ListDirPieces(dirfd, &logs, &subdirs, nullptr).ok()) {
     ::close(dirfd);
     return;
   }
-  std::map<std::string, std::vector<Rotated>> logs;  // by filename
-  std::vector<std::string> subdirs;
-  while (const struct dirent* e = ::readdir(dir)) {
-    const std::string_view name(e->d_name);
-    if (name == "." || name == "..") continue;
-    Rotated r;
-    if (Rotated::From(std::string(name), &r)) {
-      if (IsRegular(dirfd, e)) logs[r.filename].push_back(std::move(r));
-    } else if (depth < kMaxPathDepth && IsDirectory(dirfd, e)) {
-      subdirs.emplace_back(name);
-    }
-  }
-  ::closedir(dir);
   ++progress->dirs;
   ShowProgress(progress);
-  for (auto& [filename, names] : logs) {
+  for (auto& [filename, log] : logs) {
     if (stopping()) break;
-    progress->rotated += names.size();
-    TidyLog(dirfd, rel, names, progress);
+    progress->rotated += log.pieces.size();
+    legacy_seen_ += log.legacy.size();
+    TidyLog(dirfd, rel, log, progress);
   }
   for (const std::string& sub : subdirs) {
-    if (stopping()) break;
+    if (stopping() || depth >= kMaxPathDepth) break;
     // O_NOFOLLOW: a symlink planted in the root is not followed out of it.
     const int fd = ::openat(dirfd, sub.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd >= 0) Walk(fd, Join(rel, sub), depth + 1, progress);
@@ -227,56 +218,56 @@ void ArchiveThread::Walk(int dirfd, const std::string& rel, size_t depth, Progre
   ::close(dirfd);
 }
 
-void ArchiveThread::TidyLog(int dirfd, const std::string& rel, std::vector<Rotated>& names,
-                            Progress* progress) {
-  // One entry per rotation: its plain file and compressed variants.
-  struct Rotation {
-    const Rotated* first = nullptr;  // for the stamp and counter
-    bool plain = false;
-    std::vector<const Rotated*> compressed;
+bool ArchiveThread::RemovePiece(int dirfd, const std::string& rel, const Piece& piece,
+                                RetentionReason reason) {
+  bool gone = true;
+  auto remove = [&](const std::string& name) {
+    if (::unlinkat(dirfd, name.c_str(), 0) == 0 || errno == ENOENT) return;
+    Report(Status::FromErrno(errno, "cannot remove " + Join(rel, name)).message());
+    gone = false;
   };
-  std::map<std::string_view, Rotation> rotations;
+  // The copies first: a piece half removed keeps its plain file, which a
+  // later pass deletes again.
+  for (const std::string& name : piece.temps) remove(name);
+  for (const std::string& name : piece.compressed) remove(name);
+  if (piece.plain) remove(piece.base);
+  if (gone) {
+    counters_->deleted_by_reason[static_cast<int>(reason)].fetch_add(1, std::memory_order_relaxed);
+    if (reason == RetentionReason::kMaxBackups) {
+      counters_->backups_deleted.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  return gone;
+}
+
+void ArchiveThread::TidyLog(int dirfd, const std::string& rel, LogPieces& log, Progress* progress) {
   auto remove = [&](const std::string& name) {
     if (::unlinkat(dirfd, name.c_str(), 0) == 0 || errno == ENOENT) return true;
     Report(Status::FromErrno(errno, "cannot remove " + Join(rel, name)).message());
     return false;
   };
-  for (const Rotated& r : names) {
-    if (r.temp) {
-      // 1. A compression that never finished; the plain file is still there.
-      if (remove(r.name)) counters_->leftovers_removed.fetch_add(1, std::memory_order_relaxed);
-      continue;
+  std::vector<Piece*> order;  // newest first
+  for (auto it = log.pieces.rbegin(); it != log.pieces.rend(); ++it) {
+    Piece& piece = *it;
+    // 1. Compressions that never finished; the plain file is still there.
+    for (const std::string& name : piece.temps) {
+      if (remove(name)) counters_->leftovers_removed.fetch_add(1, std::memory_order_relaxed);
     }
-    Rotation& rot = rotations[r.plain];
-    if (rot.first == nullptr) rot.first = &r;
-    if (r.codec == Codec::kNone) rot.plain = true;
-    else rot.compressed.push_back(&r);
-  }
-  std::vector<Rotation*> order;  // newest first
-  for (auto& [plain, rot] : rotations) {
-    if (rot.plain && !rot.compressed.empty()) {
+    piece.temps.clear();
+    if (piece.plain && !piece.compressed.empty()) {
       // 2. A complete compressed copy exists: the plain file is redundant.
-      if (remove(rot.first->plain)) {
-        rot.plain = false;
+      if (remove(piece.base)) {
+        piece.plain = false;
         counters_->leftovers_removed.fetch_add(1, std::memory_order_relaxed);
       }
     }
-    order.push_back(&rot);
+    if (!piece.empty()) order.push_back(&piece);
   }
-  std::sort(order.begin(), order.end(),
-            [](const Rotation* a, const Rotation* b) {
-              return a->first->stamp != b->first->stamp ? a->first->stamp > b->first->stamp
-                                                        : a->first->counter > b->first->counter;
-            });
   if (options_.max_backups > 0 && order.size() > static_cast<size_t>(options_.max_backups)) {
-    // 3. Retention: every variant of the older rotations goes.
+    // 3. Retention: every variant of the older pieces goes.
     for (size_t i = static_cast<size_t>(options_.max_backups); i < order.size(); ++i) {
-      Rotation& rot = *order[i];
-      bool gone = !rot.plain || remove(rot.first->plain);
-      for (const Rotated* c : rot.compressed) gone = remove(c->name) && gone;
-      if (gone) {
-        counters_->backups_deleted.fetch_add(1, std::memory_order_relaxed);
-        if (progress != nullptr) ++progress->deleted;
+      if (RemovePiece(dirfd, rel, *order[i], RetentionReason::kMaxBackups) && progress != nullptr) {
+        ++progress->deleted;
       }
     }
     order.resize(static_cast<size_t>(options_.max_backups));
@@ -284,11 +275,10 @@ void ArchiveThread::TidyLog(int dirfd, const std::string& rel, std::vector<Rotat
   if (compressor_ == nullptr) return;
   // 4. Compression, oldest first.
   for (auto it = order.rbegin(); it != order.rend() && !stopping(); ++it) {
-    Rotation& rot = **it;
-    if (!rot.plain || !rot.compressed.empty()) continue;
-    const std::string& plain = rot.first->plain;
+    Piece& piece = **it;
+    if (!piece.plain || !piece.compressed.empty()) continue;
     CompressResult result;
-    const Status s = compressor_->Compress(dirfd, plain, &result);
+    const Status s = compressor_->Compress(dirfd, piece.base, &result);
     if (s.ok()) {
       counters_->files_compressed.fetch_add(1, std::memory_order_relaxed);
       counters_->bytes_before.fetch_add(result.bytes_in, std::memory_order_relaxed);
@@ -298,13 +288,126 @@ void ArchiveThread::TidyLog(int dirfd, const std::string& rel, std::vector<Rotat
       counters_->compression_failures.fetch_add(1, std::memory_order_relaxed);
       // Printed once per file; it stays plain and is tried again at the log's
       // next rotation and at the next start-up.
-      const std::string path = Join(rel, plain);
+      const std::string path = Join(rel, piece.base);
       if (reported_.size() < kMaxReported && reported_.insert(path).second) {
         Report("cannot compress " + path + ", left uncompressed: " + s.message());
       }
     }
     if (progress != nullptr) ShowProgress(progress);
   }
+}
+
+void ArchiveThread::EnforceBudget() {
+  struct Candidate {
+    std::string rel;
+    Piece piece;
+  };
+  std::vector<Candidate> candidates;
+  uint64_t total = 0;
+  // Depth-first over the root, as the start-up walk; never follows a symlink.
+  struct Dir {
+    int fd;
+    std::string rel;
+    size_t depth;
+  };
+  std::vector<Dir> stack;
+  int top = -1;
+  if (Status s = root_->OpenDirForReading("", &top); !s.ok()) {
+    Report("cannot check the disk budget: " + s.message());
+    return;
+  }
+  auto free_bytes = [&]() -> uint64_t {
+    if (options_.free_bytes_for_test) return options_.free_bytes_for_test();
+    struct statvfs vfs;
+    if (::fstatvfs(top, &vfs) != 0) return UINT64_MAX;
+    return static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+  };
+  const int first = ::dup(top);
+  if (first >= 0) stack.push_back({first, "", 0});
+  while (!stack.empty() && !stopping()) {
+    Dir d = std::move(stack.back());
+    stack.pop_back();
+    std::map<std::string, LogPieces> logs;
+    std::vector<std::string> subdirs;
+    uint64_t other = 0;
+    const Status listed = ListDirPieces(d.fd, &logs, &subdirs, &other);
+    if (listed.ok()) {
+      total += other;
+      for (auto& [filename, log] : logs) {
+        total += log.legacy_bytes;
+        for (Piece& piece : log.pieces) {
+          total += piece.bytes;
+          candidates.push_back({d.rel, std::move(piece)});
+        }
+      }
+      for (const std::string& sub : subdirs) {
+        if (d.depth >= kMaxPathDepth) break;
+        const int fd = ::openat(d.fd, sub.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd >= 0) stack.push_back({fd, Join(d.rel, sub), d.depth + 1});
+      }
+    }
+    ::close(d.fd);
+  }
+  for (Dir& d : stack) ::close(d.fd);
+  if (stopping()) {
+    ::close(top);
+    return;
+  }
+  std::sort(candidates.begin(), candidates.end(),
+            [](const Candidate& a, const Candidate& b) { return PieceOlderAcrossLogs(a.piece, b.piece); });
+  uint64_t free = free_bytes();
+  const auto now = options_.clock->Now();
+  int dirfd = -1;
+  std::string dir_rel;
+  for (const Candidate& c : candidates) {
+    if (stopping()) break;
+    RetentionReason reason;
+    if (options_.max_age.count() > 0 && now - StampTime(c.piece.stamp) > options_.max_age) {
+      reason = RetentionReason::kMaxAge;
+    } else if (options_.max_root_bytes > 0 && total > options_.max_root_bytes) {
+      reason = RetentionReason::kMaxRootBytes;
+    } else if (options_.min_free_bytes > 0 && free < options_.min_free_bytes) {
+      reason = RetentionReason::kMinFreeBytes;
+    } else {
+      break;  // the rest are newer: none is past -max-age either
+    }
+    if (dirfd < 0 || dir_rel != c.rel) {
+      if (dirfd >= 0) ::close(dirfd);
+      dirfd = -1;
+      dir_rel = c.rel;
+      if (!root_->OpenDirForReading(c.rel, &dirfd).ok()) continue;
+    }
+    if (RemovePiece(dirfd, c.rel, c.piece, reason)) {
+      total -= std::min(total, c.piece.bytes);
+      free += c.piece.bytes;
+    }
+  }
+  if (dirfd >= 0) ::close(dirfd);
+  if (!options_.free_bytes_for_test) free = free_bytes();
+  ::close(top);
+  counters_->root_bytes.store(total, std::memory_order_relaxed);
+  Status refusal;
+  if (options_.max_root_bytes > 0 && total > options_.max_root_bytes) {
+    refusal = Status::ResourceExhausted(
+        "the log root holds " + std::to_string(total) + " bytes, more than -max-root-bytes " +
+        std::to_string(options_.max_root_bytes) +
+        ", and no rotated piece is left to delete (only live logs and files the scribe does not "
+        "own); writes are refused until space is freed");
+  } else if (options_.min_free_bytes > 0 && free < options_.min_free_bytes) {
+    refusal = Status::ResourceExhausted(
+        "the filesystem of the log root has " + std::to_string(free) +
+        " bytes free, less than -min-free-bytes " + std::to_string(options_.min_free_bytes) +
+        ", and no rotated piece is left to delete (only live logs and files the scribe does not "
+        "own); writes are refused until space is freed");
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  const bool over = !refusal.ok();
+  if (over != over_budget_.load(std::memory_order_relaxed)) {
+    Report(over ? refusal.message() : "the disk budget is met again; writes are accepted");
+  }
+  refusal_ = std::move(refusal);
+  over_budget_.store(over, std::memory_order_relaxed);
+  counters_->over_budget.store(over ? 1 : 0, std::memory_order_relaxed);
 }
 
 void ArchiveThread::ShowProgress(Progress* progress) {

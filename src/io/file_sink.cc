@@ -55,6 +55,10 @@ Status FileSink::Submit(std::vector<std::unique_ptr<FileChunk>> chunks, uint64_t
   if (stopped_.load(std::memory_order_seq_cst)) {
     return Status::Unavailable("the scribe is shutting down");
   }
+  if (Status over; archive_ != nullptr && archive_->BudgetRefusal(&over)) {
+    refused_.fetch_add(1, std::memory_order_relaxed);
+    return over;
+  }
   if (chunks.empty()) {
     if (completion != nullptr) {
       completion->Arm(1);
@@ -88,6 +92,10 @@ Status FileSink::Submit(std::vector<std::unique_ptr<FileChunk>> chunks, uint64_t
 Status FileSink::Admit(uint64_t* reserved) {
   *reserved = 0;
   if (stopped_.load(std::memory_order_relaxed)) return Status::Unavailable("the scribe is shutting down");
+  if (Status over; archive_ != nullptr && archive_->BudgetRefusal(&over)) {
+    refused_.fetch_add(1, std::memory_order_relaxed);
+    return over;
+  }
   uint64_t queued = 0;
   if (admission_.TryReserve(reserved, &queued)) return Status::Ok();
   refused_.fetch_add(1, std::memory_order_relaxed);

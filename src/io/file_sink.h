@@ -10,7 +10,9 @@
 // subtract the bytes of each chunk they complete. Memory for queued lines is
 // thus bounded by max_queued_bytes plus one request. Every refusal is counted.
 // Admit() lets the RPC layer refuse a unary request before reading it, and
-// counts the requests being read against the same limit.
+// counts the requests being read against the same limit. While the disk
+// budget is exceeded with only live files left (ArchiveThread::BudgetRefusal),
+// both refuse with that RESOURCE_EXHAUSTED status.
 #pragma once
 
 #include <atomic>

@@ -16,8 +16,9 @@ Status LogFile::Open(bool after_rotation) {
     size_ = 0;
     return Status::Ok();
   }
-  if (Status s = root_->OpenForAppend(key_, &fd_, &size_, after_rotation); !s.ok()) return s;
+  if (Status s = root_->OpenForAppend(key_, &fd_, &size_, after_rotation || recreate_); !s.ok()) return s;
   open_ = true;
+  recreate_ = false;
   born_ = clock_->Now();
   struct statx stx;
   if (size_ > 0 && ::statx(fd_, "", AT_EMPTY_PATH, STATX_BTIME, &stx) == 0 &&
@@ -28,6 +29,15 @@ Status LogFile::Open(bool after_rotation) {
     born_ = std::min(born_, btime);
   }
   return Status::Ok();
+}
+
+bool LogFile::CloseIfUnlinked() {
+  if (fd_ < 0) return false;
+  struct stat st;
+  if (::fstat(fd_, &st) != 0 || st.st_nlink > 0) return false;
+  Close();
+  recreate_ = true;
+  return true;
 }
 
 void LogFile::Close() {

@@ -31,6 +31,12 @@ class LogFile {
 
   // after_rotation: see LogRoot::OpenForAppend.
   Status Open(bool after_rotation = false);
+  // Closes the file when its name no longer leads to it: it was unlinked, or
+  // replaced by a rename onto its name (st_nlink 0), behind the scribe. Lines
+  // appended to it would be acknowledged and unreachable. The next Open()
+  // creates the name afresh (not counted again by -max-files). True when
+  // it closed the file. One fstat.
+  bool CloseIfUnlinked();
   void Close();
   bool is_open() const { return open_; }
 
@@ -78,6 +84,7 @@ class LogFile {
   int fd_ = -1;
   bool open_ = false;
   uint64_t size_ = 0;
+  bool recreate_ = false;  // the file was unlinked while open: its -max-files slot is held
   std::chrono::system_clock::time_point born_{};
 };
 

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <stdio.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -117,11 +118,14 @@ Status EndOnALineBoundary(int fd, const std::string& rel, uint64_t* size) {
 
 }  // namespace
 
-LogRoot::LogRoot(std::string path, int fd, mode_t dir_mode, mode_t file_mode, bool has_openat2)
-    : path_(std::move(path)), root_fd_(fd), dir_mode_(dir_mode), file_mode_(file_mode),
+LogRoot::LogRoot(std::string path, int fd, int lock_fd, mode_t dir_mode, mode_t file_mode, bool has_openat2)
+    : path_(std::move(path)), root_fd_(fd), lock_fd_(lock_fd), dir_mode_(dir_mode), file_mode_(file_mode),
       has_openat2_(has_openat2) {}
 
-LogRoot::~LogRoot() { ::close(root_fd_); }
+LogRoot::~LogRoot() {
+  ::close(lock_fd_);
+  ::close(root_fd_);
+}
 
 Status LogRoot::Open(const std::string& path, mode_t dir_mode, mode_t file_mode,
                      std::unique_ptr<LogRoot>* out) {
@@ -139,7 +143,22 @@ Status LogRoot::Open(const std::string& path, mode_t dir_mode, mode_t file_mode,
   }
   ::close(pfd);
   ::unlinkat(fd, probe.c_str(), 0);
-  out->reset(new LogRoot(path, fd, dir_mode, file_mode, KernelHasOpenat2(fd)));
+  // One scribe per root: each takes every rotated name, piece number and
+  // unfinished last line under it for its own, so a second one would cut
+  // the first's lines being written, reuse its piece numbers and delete by
+  // its own budget. The lock goes with the process, however it ends.
+  const int lock_fd = ::openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    if (lock_fd >= 0) ::close(lock_fd);
+    ::close(fd);
+    if (err == EWOULDBLOCK) {
+      return Status::FailedPrecondition("another logscribe is using the log root " + path +
+                                        " (it holds a lock on the directory); one root, one scribe");
+    }
+    return Status::FromErrno(err, "cannot lock the log root " + path);
+  }
+  out->reset(new LogRoot(path, fd, lock_fd, dir_mode, file_mode, KernelHasOpenat2(fd)));
   return Status::Ok();
 }
 
@@ -366,10 +385,10 @@ Status LogRoot::OpenForAppend(std::string_view key, int* fd_out, uint64_t* size,
 
 namespace {
 
-// Whether `plain` (a rotated name) has a compressed copy in `dirfd`.
-bool CompressedCopyExists(int dirfd, const std::string& plain) {
+// Whether `base` (a piece name) has a compressed copy in `dirfd`.
+bool CompressedCopyExists(int dirfd, const std::string& base) {
   for (Codec codec : {Codec::kZstd, Codec::kGzip}) {
-    const std::string copy = plain + std::string(CodecExtension(codec));
+    const std::string copy = base + std::string(CodecExtension(codec));
     if (::faccessat(dirfd, copy.c_str(), F_OK, AT_SYMLINK_NOFOLLOW) == 0) return true;
   }
   return false;
@@ -380,18 +399,34 @@ bool CompressedCopyExists(int dirfd, const std::string& plain) {
 Status LogRoot::Rotate(std::string_view key, std::chrono::system_clock::time_point now,
                        std::string* rotated_name) const {
   int dirfd;
-  if (Status s = OpenDir(KeyDir(key), /*create=*/false, &dirfd); !s.ok()) return s;
+  if (Status s = OpenDirForReading(KeyDir(key), &dirfd); !s.ok()) return s;
   const std::string filename(KeyFilename(key));
   const std::string current = filename + ".log";
+  uint64_t seq = 0;
+  {
+    std::lock_guard<std::mutex> lock(seq_mu_);
+    auto it = next_seq_.find(std::string(key));
+    if (it != next_seq_.end()) seq = it->second;
+  }
+  if (seq == 0) {
+    // First rotation of this log in this process: continue after every piece
+    // on disk, compressed or not.
+    LogPieces pieces;
+    if (Status s = ListLogPieces(dirfd, filename, &pieces); !s.ok()) {
+      ::close(dirfd);
+      return s;
+    }
+    seq = pieces.NextSeq();
+  }
   Status result = Status::Internal("rotation of " + std::string(key) + " found no free name");
-  for (int counter = 0; counter < 10000; ++counter) {
-    std::string target = RotatedName(filename, now, counter);
-    // A name whose plain file is gone may still have its compressed copy:
-    // the archive thread compresses a rotation and unlinks it, possibly
-    // within the millisecond of the stamp. Reusing that name would make the
-    // new rotation look like the copy's leftover plain file, and it would be
-    // deleted. The copy is renamed into place before the plain file goes, so
-    // checking the copies here and the plain file by the rename is enough.
+  // A taken name (a stray file, a directory) moves on to the next number.
+  for (int attempt = 0; attempt < 1000; ++attempt, ++seq) {
+    std::string target = PieceName(filename, seq, now);
+    // A name whose plain file is gone may still have its compressed copy
+    // (compressed and unlinked meanwhile): taking it would make this piece
+    // look like the copy's leftover, to be deleted. Numbers come from memory
+    // or from a listing of the directory, which a compression under way can
+    // hide a piece from; this check does not depend on it.
     if (CompressedCopyExists(dirfd, target)) continue;
     if (::renameat2(dirfd, current.c_str(), dirfd, target.c_str(), RENAME_NOREPLACE) == 0) {
       *rotated_name = std::move(target);
@@ -401,7 +436,7 @@ Status LogRoot::Rotate(std::string_view key, std::chrono::system_clock::time_poi
     if (errno == EEXIST) continue;
     if (errno == EINVAL) {
       // A filesystem without RENAME_NOREPLACE: check, then rename. Only this
-      // writer thread rotates this file, so the check holds.
+      // writer thread rotates this file and only it makes its piece names.
       if (::faccessat(dirfd, target.c_str(), F_OK, AT_SYMLINK_NOFOLLOW) == 0) continue;
       if (::renameat(dirfd, current.c_str(), dirfd, target.c_str()) == 0) {
         *rotated_name = std::move(target);
@@ -413,31 +448,11 @@ Status LogRoot::Rotate(std::string_view key, std::chrono::system_clock::time_poi
     break;
   }
   ::close(dirfd);
-  return result;
-}
-
-std::string RotatedName(std::string_view filename, std::chrono::system_clock::time_point when,
-                        int counter) {
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch()).count();
-  const time_t secs = static_cast<time_t>(ms / 1000);
-  struct tm tm;
-  ::gmtime_r(&secs, &tm);
-  char stamp[48];
-  std::snprintf(stamp, sizeof stamp, "%04d%02d%02dT%02d%02d%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000));
-  std::string name(filename);
-  name += '-';
-  name += stamp;
-  if (counter > 0) {
-    // "_" sorts after ".", and three digits keep _002 before _010: the names
-    // of one file sort by time even within one millisecond.
-    char suffix[16];
-    std::snprintf(suffix, sizeof suffix, "_%03d", counter);
-    name += suffix;
+  if (result.ok()) {
+    std::lock_guard<std::mutex> lock(seq_mu_);
+    next_seq_[std::string(key)] = seq + 1;
   }
-  name += ".log";
-  return name;
+  return result;
 }
 
 }  // namespace logscribe

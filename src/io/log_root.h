@@ -18,8 +18,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "status.h"
 
@@ -27,8 +29,11 @@ namespace logscribe {
 
 class LogRoot {
  public:
-  // Creates `path` (and parents) when missing, opens it and proves it writable
-  // by creating and removing a probe file. The error is one sentence.
+  // Creates `path` (and parents) when missing, opens it, proves it writable
+  // by creating and removing a probe file, and takes an exclusive flock on
+  // the directory for as long as the LogRoot lives: a second LogRoot on the
+  // same directory, in this process or another, is FAILED_PRECONDITION. The
+  // error is one sentence.
   static Status Open(const std::string& path, mode_t dir_mode, mode_t file_mode,
                      std::unique_ptr<LogRoot>* out);
   ~LogRoot();
@@ -41,8 +46,12 @@ class LogRoot {
   // counted already.
   Status OpenForAppend(std::string_view key, int* fd, uint64_t* size, bool after_rotation = false) const;
 
-  // Renames <root>/<key>.log to RotatedName(filename, now, n) with the first
-  // n >= 0 whose name is free; never replaces an existing file.
+  // Renames <root>/<key>.log to PieceName(filename, seq, now) (rotated_name.h)
+  // and returns that name; never replaces an existing file. `seq` is the
+  // log's next piece number: learnt from the directory at the log's first
+  // rotation in this process (one more than the highest on disk), then kept
+  // here. A name found taken moves on to the next number. Only the writer
+  // thread that owns a key rotates it.
   Status Rotate(std::string_view key, std::chrono::system_clock::time_point now,
                 std::string* rotated_name) const;
 
@@ -64,7 +73,8 @@ class LogRoot {
   uint64_t max_files() const { return max_files_; }
 
   // Counts the log files under the root: regular files named "*.log" that
-  // are not rotated copies, without following symlinks. `progress` is called
+  // are not rotated names of the old scheme (rotated_name.h; pieces never end
+  // in ".log"), without following symlinks. `progress` is called
   // about once a second with the count so far while the walk is long.
   Status CountLogFiles(uint64_t* count, const std::function<void(uint64_t)>& progress) const;
 
@@ -72,7 +82,7 @@ class LogRoot {
   bool uses_openat2() const { return has_openat2_; }
 
  private:
-  LogRoot(std::string path, int fd, mode_t dir_mode, mode_t file_mode, bool has_openat2);
+  LogRoot(std::string path, int fd, int lock_fd, mode_t dir_mode, mode_t file_mode, bool has_openat2);
 
   // Opens the directory `dir` (relative, canonical) beneath the root as an
   // O_PATH descriptor, creating missing components when `create`.
@@ -80,22 +90,20 @@ class LogRoot {
 
   const std::string path_;
   const int root_fd_;
+  const int lock_fd_;  // holds the flock
   const mode_t dir_mode_;
   const mode_t file_mode_;
   const bool has_openat2_;
   uint64_t max_files_ = 0;                   // constant once writers run
   mutable std::atomic<uint64_t> files_{0};   // log files, for -max-files
+  // Next piece number per key, once the key rotated in this process.
+  mutable std::mutex seq_mu_;
+  mutable std::unordered_map<std::string, uint64_t> next_seq_;  // guarded by seq_mu_
   // Counts a file about to be created against -max-files: false at the
   // limit. ReleaseFileSlot() when it was not created after all.
   bool TakeFileSlot() const;
   void ReleaseFileSlot() const;
   Status TooManyFiles(const std::string& rel) const;
 };
-
-// "<filename>-<UTC YYYYMMDDTHHMMSS.mmm>Z.log", with "_<nnn>" (at least three
-// digits) before ".log" when n > 0. Names of one file sort by time, also
-// within one millisecond (for fewer than 1000 rotations in it).
-std::string RotatedName(std::string_view filename, std::chrono::system_clock::time_point when,
-                        int counter);
 
 }  // namespace logscribe

@@ -139,6 +139,15 @@ void WriterThread::Group(std::vector<FileChunk*>& chunks) {
 // Makes sure the file is open, closing the least recently used untouched file
 // when the cap is reached. On failure completes the file's chunks with the error.
 bool WriterThread::OpenTouched(LogFile* file) {
+  if (file->is_open() && file->CloseIfUnlinked()) {
+    // Deleted or replaced behind the scribe: the round goes to the name afresh.
+    counters_->files_unlinked.fetch_add(1, std::memory_order_relaxed);
+    std::fprintf(stderr, "logscribe: %s.log was deleted or replaced while open; writing to it afresh\n",
+                 file->key().c_str());
+    lru_.erase(file->lru_pos);
+    file->in_lru = false;
+    counters_->open_files.fetch_sub(1, std::memory_order_relaxed);
+  }
   if (file->is_open()) {
     lru_.splice(lru_.begin(), lru_, file->lru_pos);
     return true;

@@ -79,6 +79,7 @@ struct WriterCounters {
   std::atomic<uint64_t> rotations{0};     // every reason
   std::atomic<uint64_t> rotations_by_reason[kRotateReasons] = {};
   std::atomic<uint64_t> write_errors{0};
+  std::atomic<uint64_t> files_unlinked{0};  // open files found deleted or replaced, opened afresh
   // write_errors split by WriteOpKind and StatusCode (ENOSPC is
   // RESOURCE_EXHAUSTED, EACCES PERMISSION_DENIED, EIO UNAVAILABLE...).
   std::atomic<uint64_t> write_errors_by_kind[kWriteOpKinds][kStatusCodes] = {};

@@ -62,6 +62,13 @@ std::string RotationLines(const ScribeOptions& o) {
   }
   std::string lines = "  size:      " + size + "\n";
   if (!o.null_sink) lines += "  rotated:   " + kept + "\n";
+  if (!o.null_sink && (o.max_age.count() > 0 || o.max_root_bytes > 0 || o.min_free_bytes > 0)) {
+    std::string budget;
+    if (o.max_age.count() > 0) budget += "pieces older than " + FormatDuration(o.max_age) + " deleted";
+    if (o.max_root_bytes > 0) budget += (budget.empty() ? "" : "; ") + std::string("root at most ") + FormatSize(o.max_root_bytes);
+    if (o.min_free_bytes > 0) budget += (budget.empty() ? "" : "; ") + FormatSize(o.min_free_bytes) + " kept free";
+    lines += "  budget:    " + budget + " (oldest rotated pieces first)\n";
+  }
   return lines;
 }
 
@@ -131,6 +138,9 @@ int Run(int argc, char** argv) {
   sink_options.archive.max_backups = options.max_backups;
   sink_options.archive.file_mode = options.file_mode;
   sink_options.archive.compress_delay = options.test_compress_delay;
+  sink_options.archive.max_age = options.max_age;
+  sink_options.archive.max_root_bytes = options.max_root_bytes;
+  sink_options.archive.min_free_bytes = options.min_free_bytes;
   std::unique_ptr<FileSink> sink;
   if (Status s = FileSink::Create(root.get(), sink_options, &sink); !s.ok()) return Fail(s.message());
 

@@ -50,6 +50,9 @@ std::string RenderScribeMetrics(const ScribeMetricsSources& src) {
                {{"reason", static_cast<RotateReason>(r) == RotateReason::kSize ? "size" : "time"}},
                Load(w.rotations_by_reason[r]));
   }
+  out.Counter("logscribe_files_unlinked_total",
+              "Open log files found deleted or replaced behind the scribe; their name was opened afresh.",
+              Load(w.files_unlinked));
   out.Counter("logscribe_files_opened_total", "Log files opened (again after LRU eviction included).",
           stats.files_opened);
   out.Gauge("logscribe_open_files", "Log files open now.",
@@ -81,6 +84,19 @@ std::string RenderScribeMetrics(const ScribeMetricsSources& src) {
           Load(a.bytes_after));
   out.Counter("logscribe_backups_deleted_total", "Rotated files deleted by -max-backups.",
           Load(a.backups_deleted));
+  out.Family("logscribe_retention_deleted_total", "counter",
+             "Rotated pieces deleted, by reason: max_backups (-max-backups), max_age (-max-age), "
+             "max_root_bytes (-max-root-bytes), min_free_bytes (-min-free-bytes).");
+  for (int r = 0; r < kRetentionReasons; ++r) {
+    out.Sample("logscribe_retention_deleted_total",
+               {{"reason", RetentionReasonName(static_cast<RetentionReason>(r))}},
+               Load(a.deleted_by_reason[r]));
+  }
+  out.Gauge("logscribe_root_bytes", "Bytes of the whole root at the last disk-budget check (0 without a budget).",
+            static_cast<double>(a.root_bytes.load(std::memory_order_relaxed)));
+  out.Gauge("logscribe_over_budget",
+            "1 while writes are refused: the disk budget is exceeded and only live files are left.",
+            static_cast<double>(a.over_budget.load(std::memory_order_relaxed)));
   out.Counter("logscribe_archive_leftovers_removed_total",
           "Leftovers of an interrupted compression removed: .tmp files, plain files whose "
           "compressed copy was complete.",

@@ -90,13 +90,21 @@ int ParseScribeOptions(int argc, const char* const* argv, ScribeOptions* o) {
                   "also rotate a file once its first line is this old (1h, 24h); 0 never (default \"0\")");
   flags.AddInt("max-backups", &o->max_backups,
                "rotated files kept per log, the newest; older ones are deleted; 0 keeps all (default 0)");
+  // Disk budget of the whole root.
+  flags.AddCustom("max-age", DurationInto(&o->max_age),
+                  "delete rotated files whose rotation is older than this (7d as 168h, 24h); 0 no limit (default \"0\")");
+  flags.AddCustom("max-root-bytes", [&](std::string_view v) { return FiniteSizeInto(v, &o->max_root_bytes); },
+                  "most bytes the whole root may hold; the oldest rotated files of any log are deleted past it, "
+                  "and writes refused (RESOURCE_EXHAUSTED) when only live files are left; 0 no limit (default \"0\")");
+  flags.AddCustom("min-free-bytes", [&](std::string_view v) { return FiniteSizeInto(v, &o->min_free_bytes); },
+                  "free bytes to keep on the root's filesystem, as -max-root-bytes; 0 none (default \"0\")");
   flags.AddCustom("compress", [&](std::string_view v) -> std::string {
         if (v == "none") o->compress = Codec::kNone;
         else if (v == "zstd") o->compress = Codec::kZstd;
         else if (v == "gzip" || v == "gz") o->compress = Codec::kGzip;
         else return "wants none, zstd or gzip, not '" + std::string(v) + "'";
         return "";
-      }, "compress rotated files in the background: none, zstd (.log.zst) or gzip (.log.gz) (default \"none\")");
+      }, "compress rotated files in the background: none, zstd (.zst) or gzip (.gz) (default \"none\")");
   flags.AddInt("compress-level", &o->compress_level,
                "compression level: zstd 1-19, gzip 1-9; 0 picks zstd 3, gzip 6 (default 0)");
 
@@ -173,6 +181,11 @@ int ParseScribeOptions(int argc, const char* const* argv, ScribeOptions* o) {
       return fail(std::string("-compress-level must be between 1 and ") + std::to_string(most) + " for " +
                   CodecName(o->compress));
     }
+  }
+  if (o->max_age.count() < 0) return fail("-max-age must be 0 (no limit) or more");
+  if (o->null_sink && (o->max_age.count() > 0 || o->max_root_bytes > 0 || o->min_free_bytes > 0)) {
+    const char* flag = o->max_age.count() > 0 ? "max-age" : o->max_root_bytes > 0 ? "max-root-bytes" : "min-free-bytes";
+    return fail(std::string("-") + flag + " needs -sink file");
   }
   if (o->null_sink && (o->compress != Codec::kNone || o->max_backups > 0)) {
     return fail(std::string("-") + (o->compress != Codec::kNone ? "compress" : "max-backups") +

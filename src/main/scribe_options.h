@@ -30,6 +30,16 @@ struct ScribeOptions {
   std::chrono::nanoseconds rotate_every{0};
   // Rotated files kept per log, the newest; 0 keeps all. Default: 0 (-max-backups).
   int max_backups = 0;
+  // --- Disk budget of the whole root (rotated pieces only are ever deleted) ---
+  // Rotated pieces whose rotation is older than this are deleted; 0: no
+  // limit. Default: 0 (-max-age).
+  std::chrono::nanoseconds max_age{0};
+  // Bytes the whole root may hold; the oldest pieces of any log go first; 0:
+  // no limit. Default: 0 (-max-root-bytes).
+  uint64_t max_root_bytes = 0;
+  // Free bytes to keep on the root's filesystem; 0: none. Default: 0 (-min-free-bytes).
+  uint64_t min_free_bytes = 0;
+  // --- end of the disk budget ---
   // Compression of rotated files, in the background. Default: none (-compress none|zstd|gzip).
   Codec compress = Codec::kNone;
   // Its level; 0: zstd 3, gzip 6. Default: 0 (-compress-level).

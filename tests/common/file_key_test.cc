@@ -51,6 +51,27 @@ TEST(FileKeyTest, DotsThatAreNotDotOrDotDotAreOrdinaryNames) {
   EXPECT_EQ(KeyOf("", ".x"), ".x");
 }
 
+// A filename that would make a file shaped like a rotated name, of the old
+// scheme or the piece scheme, is refused, saying why: on disk it could be
+// taken for another log's rotation and deleted with its acknowledged lines.
+TEST(FileKeyTest, FilenamesShapedLikeRotatedNamesAreRefused) {
+  for (const char* f : {"f-20200101T000000.000Z", "f-20200101T000000.000Z_001", "f-20200101T000000.000Z_999",
+                        "f-20200101T000000.000Z.log", "f-20200101T000000.000Z.log.zst",
+                        "f-20200101T000000.000Z.log.gz", "f-20200101T000000.000Z.log.zst.tmp",
+                        "g-f-20200101T000000.000Z", "f.log.0000000001-20200101T000000.000Z",
+                        "f.log.0000000001-20200101T000000.000Z.zst", "f.log.0000000001-20200101T000000.000Z.gz",
+                        "f.log.0000000001-20200101T000000.000Z.gz.tmp"}) {
+    ExpectRejected("a", f, "filename");
+    EXPECT_NE(Check("a", f).message().find("shaped like the name of a rotated file"), std::string::npos);
+  }
+  // Near misses stay ordinary names.
+  EXPECT_EQ(KeyOf("a", "f-20200101T000000.000Z.txt"), "a/f-20200101T000000.000Z.txt");
+  EXPECT_EQ(KeyOf("a", "f-20200101"), "a/f-20200101");
+  EXPECT_EQ(KeyOf("a", "f.log.1"), "a/f.log.1");
+  // A directory may be named anything: only files are pieces.
+  EXPECT_EQ(KeyOf("f-20200101T000000.000Z.log", "x"), "f-20200101T000000.000Z.log/x");
+}
+
 TEST(FileKeyTest, KeyReplacesOldContents) {
   std::string key(500, 'z');
   ASSERT_TRUE(ValidateFileKey("a", "b", &key).ok());

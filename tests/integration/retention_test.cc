@@ -8,6 +8,9 @@
 #include <grpcpp/security/credentials.h>
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -20,6 +23,7 @@
 
 #include "compressed_reader.h"
 #include "logscribe.grpc.pb.h"
+#include "metrics_scrape.h"
 #include "rotated_name.h"
 #include "scribe_process.h"
 
@@ -64,30 +68,22 @@ struct LogOnDisk {
 
 LogOnDisk Inspect(const std::string& dir, const std::string& filename) {
   LogOnDisk log;
-  std::map<std::pair<std::string, uint32_t>, std::vector<std::string>> rotations;  // by (stamp, counter)
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    const std::string name = e.path().filename().string();
-    RotatedNameParts p;
-    if (!ParseRotatedName(name, &p) || p.filename != filename) continue;
-    if (p.temp) {
-      ++log.temps;
-      continue;
-    }
-    rotations[{std::string(p.stamp), p.counter}].push_back(name);
+  LogPieces pieces;
+  const int dirfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd >= 0) {
+    ListLogPieces(dirfd, filename, &pieces);  // the scribe's own rule, oldest first
+    ::close(dirfd);
   }
-  for (auto& [when, names] : rotations) {
-    std::sort(names.begin(), names.end());  // x.log before x.log.gz / x.log.zst
-    RotatedNameParts p;
-    ParseRotatedName(names[0], &p);
-    log.rotations.emplace_back(p.plain);
-    const bool has_plain = names[0] == p.plain;
-    const bool has_copy = names.size() > 1 || !has_plain;
-    log.plain += has_plain;
+  for (const Piece& p : pieces.pieces) {
+    log.temps += static_cast<int>(p.temps.size());
+    if (p.empty()) continue;
+    log.rotations.push_back(p.base);
+    const bool has_copy = !p.compressed.empty();
+    log.plain += p.plain;
     log.compressed += has_copy;
-    const std::string content = ReadAny(dir + "/" + names.back());
-    if (has_plain && has_copy && ReadAny(dir + "/" + names[0]) != content) {
-      log.problem = names[0] + " differs from its compressed copy";
+    const std::string content = ReadAny(dir + "/" + (has_copy ? p.compressed.back() : p.base));
+    if (p.plain && has_copy && ReadAny(dir + "/" + p.base) != content) {
+      log.problem = p.base + " differs from its compressed copy";
     }
     for (auto& line : SplitLines(content)) log.lines.push_back(line);
   }
@@ -135,7 +131,10 @@ class RetentionTest : public ::testing::Test {
         grpc::ClientContext ctx;
         ctx.set_deadline(std::chrono::system_clock::now() + kDeadline);
         const grpc::Status s = stub_->LogBatch(&ctx, batch, &resp);
-        if (!s.ok()) return acked;
+        if (!s.ok()) {
+          last_failure_ = s;
+          return acked;
+        }
         acked[f].insert(acked[f].end(), lines.begin(), lines.end());
       }
     }
@@ -148,6 +147,7 @@ class RetentionTest : public ::testing::Test {
   std::unique_ptr<ScribeProcess> scribe_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::LogScribe::Stub> stub_;
+  grpc::Status last_failure_;  // of the call that ended the last Load early
 };
 
 class CompressionTest : public RetentionTest, public ::testing::WithParamInterface<std::string> {};
@@ -171,7 +171,7 @@ TEST_P(CompressionTest, EveryAcknowledgedLineIsInTheCompressedFiles) {
     EXPECT_EQ(log.problem, "");
     EXPECT_EQ(log.lines, acked[f]) << f;
   }
-  const std::string ext = GetParam() == "zstd" ? ".log.zst" : ".log.gz";
+  const std::string ext = GetParam() == "zstd" ? ".zst" : ".gz";
   for (const std::string& name : ListFiles(Dir())) {
     const bool active = name == "a.log" || name == "b.log" || name == "c.log";
     EXPECT_TRUE(active || (name.size() > ext.size() && name.substr(name.size() - ext.size()) == ext)) << name;
@@ -322,6 +322,54 @@ TEST_F(RetentionTest, KilledMidCompressionLosesNothing) {
   }
 }
 
+// -max-root-bytes with the real binary: rotated pieces of any log go first;
+// once only live files are left and the root is still over, writes are
+// refused with RESOURCE_EXHAUSTED naming the flag, and nothing acknowledged
+// before is lost from the live files.
+TEST_F(RetentionTest, MaxRootBytesDeletesPiecesThenRefusesWrites) {
+  StartScribe({"-size", "2KB", "-max-root-bytes", "3KB", "-max-age", "24h", "-pprof", "-pport", "0"});
+  const int metrics_port = MetricsPort(*scribe_);
+  ASSERT_GT(metrics_port, 0) << scribe_->output();
+  EXPECT_NE(scribe_->output().find("root at most"), std::string::npos) << scribe_->output();
+  auto a = Load({"a"}, 1, 18, "b1");  // ~1.8 KB each: under -size, no rotation
+  auto c = Load({"c"}, 1, 18, "b1");
+  ASSERT_EQ(a["a"].size(), 18u);
+  ASSERT_EQ(c["c"].size(), 18u);
+  // b rotates again and again: each rotation checks the budget.
+  std::vector<std::string> b_acked;
+  ASSERT_TRUE(WaitUntil([&] {
+    auto more = Load({"b"}, 1, 10, "b2-" + std::to_string(b_acked.size()));
+    b_acked.insert(b_acked.end(), more["b"].begin(), more["b"].end());
+    return !last_failure_.ok();
+  })) << "never refused";
+  EXPECT_EQ(last_failure_.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << last_failure_.error_message();
+  EXPECT_NE(last_failure_.error_message().find("-max-root-bytes"), std::string::npos)
+      << last_failure_.error_message();
+  // Only live files are left (a batch taken just before the refusal may have
+  // rotated b once more: the next check deletes that piece too), and a and c
+  // hold every line acknowledged to them.
+  ASSERT_TRUE(WaitUntil([&] {
+    for (const std::string& name : ListFiles(Dir())) {
+      if (name != "a.log" && name != "b.log" && name != "c.log") return false;
+    }
+    return true;
+  })) << ::testing::PrintToString(ListFiles(Dir()));
+  EXPECT_EQ(SplitLines(ReadFile(Dir() + "/a.log")), a["a"]);
+  EXPECT_EQ(SplitLines(ReadFile(Dir() + "/c.log")), c["c"]);
+  // Every deletion counted with its reason; the refusal shows.
+  std::map<std::string, double> m = Scrape(metrics_port);
+  EXPECT_GE(m["logscribe_retention_deleted_total{reason=\"max_root_bytes\"}"], 1);
+  EXPECT_EQ(m["logscribe_retention_deleted_total{reason=\"max_backups\"}"], 0);
+  EXPECT_EQ(m.count("logscribe_retention_deleted_total{reason=\"max_age\"}"), 1u);
+  EXPECT_EQ(m.count("logscribe_retention_deleted_total{reason=\"min_free_bytes\"}"), 1u);
+  EXPECT_EQ(m["logscribe_over_budget"], 1);
+  EXPECT_GT(m["logscribe_root_bytes"], 3000);
+  // b keeps its newest lines; its pieces went to the budget.
+  const std::vector<std::string> b_lines = SplitLines(ReadFile(Dir() + "/b.log"));
+  ASSERT_LE(b_lines.size(), b_acked.size());
+  EXPECT_EQ(b_lines, std::vector<std::string>(b_acked.end() - static_cast<long>(b_lines.size()), b_acked.end()));
+}
+
 TEST(RetentionFlags, BadValuesExitWithOneSentence) {
   TempDir root;
   for (const auto& [args, sentence] : std::vector<std::pair<std::vector<std::string>, std::string>>{
@@ -332,6 +380,9 @@ TEST(RetentionFlags, BadValuesExitWithOneSentence) {
            {{"-rotate-every", "10ms"}, "at least 100ms"},
            {{"-max-backups", "-1"}, "-max-backups must be between"},
            {{"-sink", "null", "-compress", "zstd"}, "-compress needs -sink file"},
+           {{"-sink", "null", "-max-root-bytes", "1GB"}, "-max-root-bytes needs -sink file"},
+           {{"-max-age", "soon"}, "-max-age"},
+           {{"-min-free-bytes", "-1B"}, "-min-free-bytes"},
        }) {
     std::vector<std::string> full = {"-path", root.path(), "-port", "0"};
     full.insert(full.end(), args.begin(), args.end());

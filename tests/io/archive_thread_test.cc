@@ -12,6 +12,7 @@
 
 #include "compressed_reader.h"
 #include "io/fake_clock.h"
+#include "rotated_name.h"
 #include "io/test_util.h"
 
 namespace logscribe {
@@ -26,16 +27,19 @@ using testing::WriteFile;
 
 constexpr auto kWait = std::chrono::milliseconds(60000);
 
+// A piece-scheme name rotated at 2024-01-02 03:04:<second>; its piece number
+// orders it by second, then counter.
 std::string Rot(const std::string& filename, int second, int counter = 0) {
-  char stamp[64];
-  std::snprintf(stamp, sizeof stamp, "-20240102T0304%02d.000Z", second);
-  std::string name = filename + stamp;
-  if (counter > 0) {
-    char suffix[16];
-    std::snprintf(suffix, sizeof suffix, "_%03d", counter);
-    name += suffix;
-  }
-  return name + ".log";
+  const auto t = std::chrono::sys_days{std::chrono::year{2024} / 1 / 2} + std::chrono::hours(3) +
+                 std::chrono::minutes(4) + std::chrono::seconds(second);
+  return PieceName(filename, static_cast<uint64_t>(second * 100 + counter + 1), t);
+}
+
+// The same rotation as an old release named it.
+std::string OldRot(const std::string& filename, int second, int counter = 0) {
+  const auto t = std::chrono::sys_days{std::chrono::year{2024} / 1 / 2} + std::chrono::hours(3) +
+                 std::chrono::minutes(4) + std::chrono::seconds(second);
+  return OldRotatedName(filename, t, counter);
 }
 
 std::string Content(const std::string& name) { return "lines of " + name + "\n"; }
@@ -123,7 +127,7 @@ TEST_F(ArchiveThreadTest, StartUpFinishesWhatACrashLeft) {
   options.codec = Codec::kZstd;
   Start(options);
   EXPECT_EQ(ListDir(root_dir_ / "svc"),
-            (std::vector<std::string>{a + ".zst", b + ".zst", c + ".gz", "app.log"}));
+            (std::vector<std::string>{"app.log", a + ".zst", b + ".zst", c + ".gz"}));
   EXPECT_EQ(ReadAny(root_dir_ / ("svc/" + a + ".zst")), Content(a));
   EXPECT_EQ(ReadAny(root_dir_ / ("svc/" + b + ".zst")), Content(b));
   EXPECT_EQ(ReadAny(root_dir_ / ("svc/" + c + ".gz")), Content(c));
@@ -154,6 +158,14 @@ TEST_F(ArchiveThreadTest, RetentionKeepsTheNewestAndTouchesNothingElse) {
       "app-20240102.log", "app-20240102T030401.000Z_01.log", "App-20240102T030401.000Z.log",
       "other-20240102T030401.000Z.log", "other-20240102T030402.000Z.log",
       "app2-20240102T030401.000Z.log", "xapp-20240102T030401.000Z.log", "README",
+      // Old-scheme plain names of app itself: maybe live logs of an old release.
+      "app-20240102T030400.000Z.log", "app-20240102T030400.000Z_001.log",
+      // Piece-scheme look-alikes that are not exactly the shape.
+      "app.log.000000001-20240102T030401.000Z", "app.log.00000000001-20240102T030401.000Z",
+      "app.log.0000000000-20240102T030401.000Z", "app.log.0000000001-20240102T030401.000Z.log",
+      "app.log.0000000001-20240102T030401.000", "app.log.0000000001-20240102T030401.000Z.bz2",
+      "app.log.0000000001-20240102T030401.000Z.tmp", "xapp.log.0000000001-20240102T030401.000Z",
+      "app.log.x0000000001-20240102T030401.000Z",
   };
   for (const std::string& name : unrelated) Put("d/" + name);
   // Six rotations of app, in a shuffled mix of forms; within one second the
@@ -221,7 +233,9 @@ TEST_F(ArchiveThreadTest, TheWalkCoversTheTreeButNoSymlink) {
   ArchiveOptions options;
   options.max_backups = 1;
   Start(options);
-  EXPECT_EQ(ListDir(root_dir_ / "a"), (std::vector<std::string>{"b", "link", Rot("x", 3), Rot("x", 9)}));
+  std::vector<std::string> want_a = {"b", "link", Rot("x", 3), Rot("x", 9)};
+  std::sort(want_a.begin(), want_a.end());
+  EXPECT_EQ(ListDir(root_dir_ / "a"), want_a);
   EXPECT_EQ(ListDir(root_dir_ / "a/b/c"), (std::vector<std::string>{Rot("x", 3), Rot("y", 3)}));
   EXPECT_EQ(ListDir(outside.path()).size(), 4u);
   EXPECT_EQ(counters_.backups_deleted.load(), 6u);
@@ -287,6 +301,163 @@ TEST_F(ArchiveThreadTest, AKeyQueuedTwiceIsTidiedOnceAndStopIsPrompt) {
   ASSERT_TRUE(archive_->WaitIdleForTest(kWait));
   EXPECT_EQ(counters_.pending_logs.load(), 0);
   archive_->Stop();
+}
+
+// A root laid out by an old release: its plain rotations cannot be told from
+// live logs an old client named that way, so they stay exactly as they are
+// (not compressed, not deleted, not counted by -max-backups); its compressed
+// rotations and their .tmp can only be the scribe's own: the .tmp is removed,
+// the copies count as the oldest pieces of their log.
+TEST_F(ArchiveThreadTest, AnOldRootKeepsItsPlainRotationsAndAdoptsItsCopies) {
+  const std::vector<std::string> old_plain = {OldRot("app", 1), OldRot("app", 2), OldRot("app", 2, 1),
+                                              OldRot("app", 3)};
+  for (const std::string& n : old_plain) Put("d/" + n);
+  Put("d/" + OldRot("app", 4));
+  PutCompressedTwin("d/" + OldRot("app", 4), Codec::kZstd);  // its plain stays: it may be live
+  Put("d/" + OldRot("app", 5));
+  PutCompressedTwin("d/" + OldRot("app", 5), Codec::kGzip);
+  ASSERT_TRUE(std::filesystem::remove(root_dir_ / ("d/" + OldRot("app", 5))));
+  Put("d/" + OldRot("app", 6) + ".zst.tmp", "half");
+  Put("d/" + Rot("app", 1));  // new pieces are newer than every old one, whatever the stamps
+  Put("d/" + Rot("app", 2));
+  Put("d/app.log", "live\n");
+  ArchiveOptions options;
+  options.codec = Codec::kZstd;
+  options.max_backups = 3;
+  Start(options);
+  std::vector<std::string> want = old_plain;
+  want.push_back(OldRot("app", 4));  // kept: may be live; its copy was the oldest piece and went
+  want.push_back(OldRot("app", 5) + ".gz");
+  want.push_back(Rot("app", 1) + ".zst");
+  want.push_back(Rot("app", 2) + ".zst");
+  want.push_back("app.log");
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(ListDir(root_dir_ / "d"), want);
+  for (const std::string& n : old_plain) EXPECT_EQ(ReadFile(root_dir_ / ("d/" + n)), Content(n)) << n;
+  EXPECT_EQ(ReadFile(root_dir_ / "d/app.log"), "live\n");
+  EXPECT_EQ(counters_.backups_deleted.load(), 1u);
+  EXPECT_EQ(counters_.leftovers_removed.load(), 1u);
+  EXPECT_EQ(counters_.files_compressed.load(), 2u);
+  EXPECT_NE(Report().find("5 plain files under"), std::string::npos) << Report();
+}
+
+// Live logs named by hostile clients (of an old release, or on disk by any
+// means): every shape of rotated name, with and without _NNN, with the
+// suffixes of compression, with other logs' prefixes, and piece-scheme
+// shapes. A live log always ends in ".log", so none is a piece of any log:
+// with retention, both codecs and a disk budget that wants everything gone,
+// each keeps every line.
+class HostileLiveLogTest : public ArchiveThreadTest, public ::testing::WithParamInterface<Codec> {};
+
+TEST_P(HostileLiveLogTest, NoLiveLogIsTakenForARotation) {
+  const std::vector<std::string> hostile = {
+      OldRot("f", 1), OldRot("f", 1, 1), OldRot("f", 1, 999), OldRot("f", 2) + ".log",
+      OldRot("f", 3) + ".zst.log", OldRot("f", 3) + ".gz.log", OldRot("f", 3) + ".zst.tmp.log",
+      OldRot("f.log", 4), OldRot("f-" + OldRot("f", 1), 5), Rot("f", 1) + ".log", Rot("f", 2) + ".zst.log",
+      Rot("f", 3) + ".gz.tmp.log", Rot("f.log", 4) + ".log", "f.log.log", "f.log.zst.log", "f.log.gz.log",
+      "f-.log", "f_001.log", "f.log.0000000001.log",
+  };
+  for (const std::string& n : hostile) Put("h/" + n, "acknowledged in " + n + "\n");
+  for (int s = 1; s <= 4; ++s) Put("h/" + Rot("f", s));
+  Put("h/" + OldRot("f", 9));
+  PutCompressedTwin("h/" + OldRot("f", 9), Codec::kGzip);
+  Put("h/f.log", "live f\n");
+  ArchiveOptions options;
+  options.codec = GetParam();
+  options.max_backups = 1;
+  options.max_root_bytes = 1;  // everything that may go, goes
+  options.max_age = std::chrono::hours(1);
+  Start(options);
+  for (const std::string& n : hostile) {
+    EXPECT_EQ(ReadFile(root_dir_ / ("h/" + n)), "acknowledged in " + n + "\n") << n;
+  }
+  EXPECT_EQ(ReadFile(root_dir_ / "h/f.log"), "live f\n");
+  EXPECT_EQ(ReadFile(root_dir_ / ("h/" + OldRot("f", 9))), Content(OldRot("f", 9)));
+  // Every piece went (retention, then the budget), nothing else.
+  EXPECT_EQ(ListDir(root_dir_ / "h").size(), hostile.size() + 2);
+  Status refusal;
+  EXPECT_TRUE(archive_->BudgetRefusal(&refusal));
+  EXPECT_EQ(refusal.code(), StatusCode::kResourceExhausted);
+  EXPECT_NE(refusal.message().find("-max-root-bytes"), std::string::npos) << refusal.message();
+}
+
+INSTANTIATE_TEST_SUITE_P(Codecs, HostileLiveLogTest, ::testing::Values(Codec::kNone, Codec::kZstd, Codec::kGzip));
+
+// -max-age: pieces of every log rotated longer ago than the limit go, the
+// newer stay; live files and files not ours never go, however old.
+TEST_F(ArchiveThreadTest, MaxAgeDeletesOldPiecesOfEveryLog) {
+  const auto now = std::chrono::system_clock::now();
+  const std::string old_a = PieceName("a", 1, now - std::chrono::hours(48));
+  const std::string old_b = PieceName("b", 7, now - std::chrono::hours(30)) + ".zst";
+  const std::string old_c = OldRot("c", 1) + ".gz";  // 2024: old-scheme copies count too
+  const std::string new_a = PieceName("a", 2, now - std::chrono::minutes(5));
+  Put("x/" + old_a);
+  Put("y/" + old_b, "compressed bytes");
+  Put(old_c, "compressed bytes");
+  Put("x/" + new_a);
+  Put("x/a.log", "live\n");
+  Put(OldRot("c", 2), "legacy\n");
+  Put("notes.txt", "not ours\n");
+  ArchiveOptions options;
+  options.max_age = std::chrono::hours(24);
+  Start(options);
+  EXPECT_EQ(ListDir(root_dir_ / "x"), (std::vector<std::string>{"a.log", new_a}));
+  EXPECT_TRUE(ListDir(root_dir_ / "y").empty());
+  EXPECT_FALSE(Exists(root_dir_ / old_c));
+  EXPECT_EQ(ReadFile(root_dir_ / OldRot("c", 2)), "legacy\n");
+  EXPECT_EQ(ReadFile(root_dir_ / "notes.txt"), "not ours\n");
+  EXPECT_EQ(counters_.deleted_by_reason[static_cast<int>(RetentionReason::kMaxAge)].load(), 3u);
+  Status refusal;
+  EXPECT_FALSE(archive_->BudgetRefusal(&refusal));
+}
+
+// -max-root-bytes: the oldest pieces across all logs go first, until the
+// root fits; the newest stay.
+TEST_F(ArchiveThreadTest, MaxRootBytesDeletesTheOldestPiecesAcrossLogs) {
+  const std::string block(1000, 'x');
+  std::vector<std::string> order;  // oldest first, alternating logs and directories
+  for (int s = 1; s <= 6; ++s) {
+    const std::string rel = (s % 2 ? "p/" : "q/") + Rot(s % 2 ? "one" : "two", s);
+    Put(rel, block);
+    order.push_back(rel);
+  }
+  Put("p/one.log", block);
+  ArchiveOptions options;
+  options.max_root_bytes = 3500;  // live 1000 + the newest two pieces
+  Start(options);
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(Exists(root_dir_ / order[i]), i >= 4) << order[i];
+  EXPECT_TRUE(Exists(root_dir_ / "p/one.log"));
+  EXPECT_EQ(counters_.deleted_by_reason[static_cast<int>(RetentionReason::kMaxRootBytes)].load(), 4u);
+  EXPECT_EQ(counters_.root_bytes.load(), 3000u);
+  Status refusal;
+  EXPECT_FALSE(archive_->BudgetRefusal(&refusal));
+}
+
+// -min-free-bytes with a filesystem that never has enough: every piece goes,
+// then writes are refused with the flag named; once space is back, a check
+// lifts the refusal.
+TEST_F(ArchiveThreadTest, MinFreeBytesRefusesWritesOnlyWhenNoPieceIsLeft) {
+  std::atomic<uint64_t> free_bytes{10};
+  for (int s = 1; s <= 3; ++s) Put(Rot("app", s));
+  Put("app.log", "live\n");
+  ArchiveOptions options;
+  options.min_free_bytes = 1000;
+  options.free_bytes_for_test = [&] { return free_bytes.load(); };
+  Start(options);
+  EXPECT_EQ(ListDir(root_dir_.path()), std::vector<std::string>{"app.log"});
+  EXPECT_EQ(counters_.deleted_by_reason[static_cast<int>(RetentionReason::kMinFreeBytes)].load(), 3u);
+  Status refusal;
+  ASSERT_TRUE(archive_->BudgetRefusal(&refusal));
+  EXPECT_EQ(refusal.code(), StatusCode::kResourceExhausted);
+  EXPECT_NE(refusal.message().find("-min-free-bytes 1000"), std::string::npos) << refusal.message();
+  EXPECT_EQ(counters_.over_budget.load(), 1u);
+  free_bytes = 1 << 20;
+  archive_->CheckBudgetSoon();
+  ASSERT_TRUE(archive_->WaitIdleForTest(kWait));
+  EXPECT_FALSE(archive_->BudgetRefusal(&refusal));
+  EXPECT_EQ(counters_.over_budget.load(), 0u);
+  EXPECT_EQ(ReadFile(root_dir_ / "app.log"), "live\n");
+  EXPECT_NE(Report().find("writes are accepted"), std::string::npos) << Report();
 }
 
 }  // namespace

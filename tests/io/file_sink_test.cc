@@ -12,6 +12,7 @@
 
 #include "batch_builder.h"
 #include "io/fake_clock.h"
+#include "rotated_name.h"
 #include "io/test_util.h"
 
 namespace logscribe {
@@ -50,31 +51,27 @@ Status SubmitLines(Sink* sink, const std::string& path, const std::string& filen
   return SubmitEntries(sink, entries, completion);
 }
 
-// The files of one log in `dir`, oldest first: rotated names sort by time as
-// plain strings (that is their contract); the current <filename>.log last.
+// The files of one log in `dir`, oldest first: its pieces in their order
+// (rotated_name.h), each checked to be a plain piece-scheme name; the
+// current <filename>.log last.
 std::vector<std::string> FilesOfLog(const std::string& dir, const std::string& filename) {
-  std::vector<std::string> rotated;
+  std::vector<std::string> files;
   bool current = false;
-  const std::string prefix = filename + "-";
   for (const std::string& name : ListDir(dir)) {
     if (name == filename + ".log") {
       current = true;
       continue;
     }
-    if (name.rfind(prefix, 0) != 0) continue;
-    // <filename>-YYYYMMDDTHHMMSS.mmmZ[_nnn].log
-    const std::string rest = name.substr(prefix.size());
-    EXPECT_GE(rest.size(), 24u) << name;
-    EXPECT_EQ(rest[8], 'T') << name;
-    EXPECT_EQ(rest[15], '.') << name;
-    EXPECT_EQ(rest[19], 'Z') << name;
-    EXPECT_TRUE(rest[20] == '.' || rest[20] == '_') << name;
-    EXPECT_EQ(rest.substr(rest.size() - 4), ".log") << name;
-    rotated.push_back(name);
+    RotatedNameParts p;
+    if (!ParseRotatedName(name, &p) || p.filename != filename) continue;
+    EXPECT_EQ(p.scheme, RotatedScheme::kPiece) << name;
+    EXPECT_EQ(p.codec, Codec::kNone) << name;
+    files.push_back(name);
   }
-  std::sort(rotated.begin(), rotated.end());
-  if (current) rotated.push_back(filename + ".log");
-  return rotated;
+  // <filename>.log.<seq>: zero-padded numbers sort as strings.
+  std::sort(files.begin(), files.end());
+  if (current) files.push_back(filename + ".log");
+  return files;
 }
 
 std::vector<std::string> AllLines(const std::string& dir, const std::vector<std::string>& files) {
@@ -141,6 +138,35 @@ class FileSinkTest : public ::testing::TestWithParam<WriterKind> {
   std::unique_ptr<LogRoot> root_;
   std::unique_ptr<FileSink> sink_;
 };
+
+// A log deleted behind the scribe, or replaced by a rename onto its name,
+// while the scribe holds it open: the next round's lines go to the name, not
+// to the unreachable inode, so every line acknowledged after it is found.
+TEST_P(FileSinkTest, ALogDeletedOrReplacedWhileOpenIsWrittenAfresh) {
+  Create(FileSinkOptions());
+  if (IsSkipped()) return;
+  auto send = [&](const std::string& line) {
+    RecordingCompletion c;
+    ASSERT_TRUE(SubmitLines(sink_.get(), "d", "app", {line}, &c).ok());
+    ASSERT_TRUE(c.WaitFor());
+    ASSERT_TRUE(c.status().ok()) << c.status().ToString();
+  };
+  send("one");
+  ASSERT_EQ(Read("d/app.log"), "one\n");
+  ASSERT_TRUE(std::filesystem::remove(tmp_ / "d/app.log"));  // rm, or logrotate without create
+  send("two");
+  EXPECT_EQ(Read("d/app.log"), "two\n");
+  testing::WriteFile(tmp_ / "d/other", "planted\n");
+  std::filesystem::rename(tmp_ / "d/other", tmp_ / "d/app.log");  // mv onto the name
+  send("three");
+  EXPECT_EQ(Read("d/app.log"), "planted\nthree\n");
+  EXPECT_EQ(sink_->counters().files_unlinked.load(), 2u);
+  // Renamed away (still linked): the lines follow the file, as tail -F would.
+  std::filesystem::rename(tmp_ / "d/app.log", tmp_ / "d/moved");
+  send("four");
+  EXPECT_EQ(ReadFile(tmp_ / "d/moved"), "planted\nthree\nfour\n");
+  EXPECT_EQ(sink_->counters().files_unlinked.load(), 2u);
+}
 
 TEST_P(FileSinkTest, LinesLandInOrder) {
   FileSinkOptions options;
@@ -371,25 +397,22 @@ TEST_P(FileSinkTest, TheSinkClockDrivesRotationAndRetention) {
   EXPECT_EQ(clock.waiters(), 2u);
   const std::vector<std::string> logs = {"a", "b", "c", "d"};
   // Each log's files once the writers and the archive thread are done.
-  auto files_are = [&](const std::vector<std::string>& want_rotated) {
+  // One rotated piece per log, number `seq`, stamped with the clock's now.
+  auto files_are = [&](uint64_t seq) {
     for (const std::string& log : logs) {
-      std::vector<std::string> want;
-      for (const std::string& stamp_of : want_rotated) want.push_back(log + stamp_of);
-      want.push_back(log + ".log");
+      const std::vector<std::string> want = {PieceName(log, seq, clock.Now()), log + ".log"};
       if (FilesOfLog(tmp_ / "t", log) != want) return false;
     }
     return true;
   };
-  auto wait_for_files = [&](const std::vector<std::string>& want_rotated) {
+  auto wait_for_files = [&](uint64_t seq) {
     const auto deadline = std::chrono::steady_clock::now() + kWaitLimit;
-    while (!files_are(want_rotated)) {
+    while (!files_are(seq)) {
       if (std::chrono::steady_clock::now() > deadline) return false;
       std::this_thread::sleep_for(1ms);  // polling for the writers, not letting time pass
     }
     return true;
   };
-  // The part of a rotated name after the log's filename.
-  auto suffix = [&]() { return RotatedName("", clock.Now(), 0); };
   for (int round = 0; round < 2; ++round) {
     std::vector<std::unique_ptr<RecordingCompletion>> completions;
     for (const std::string& log : logs) {
@@ -402,9 +425,10 @@ TEST_P(FileSinkTest, TheSinkClockDrivesRotationAndRetention) {
       EXPECT_TRUE(c->status().ok()) << c->status().ToString();
     }
     clock.Advance(std::chrono::hours(1));
-    ASSERT_TRUE(wait_for_files({suffix()})) << "round " << round;
+    const uint64_t seq = static_cast<uint64_t>(round) + 1;
+    ASSERT_TRUE(wait_for_files(seq)) << "round " << round;
     for (const std::string& log : logs) {
-      EXPECT_EQ(Read("t/" + log + suffix()), log + std::to_string(round) + "\n");
+      EXPECT_EQ(Read("t/" + PieceName(log, seq, clock.Now())), log + std::to_string(round) + "\n");
       EXPECT_EQ(Read("t/" + log + ".log"), "");
     }
   }

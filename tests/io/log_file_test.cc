@@ -1,4 +1,5 @@
 #include "log_file.h"
+#include "rotated_name.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -88,7 +89,7 @@ TEST_F(LogFileTest, RotateStartsAFreshFile) {
   EXPECT_EQ(file.size(), 0u);
   ASSERT_TRUE(testing::WriteAll(file.fd(), "new\n"));
   EXPECT_EQ(ReadFile(tmp_ / "svc/app.log"), "new\n");
-  EXPECT_EQ(ReadFile(tmp_ / ("svc/" + RotatedName("app", t, 0))), "old\n");
+  EXPECT_EQ(ReadFile(tmp_ / ("svc/" + PieceName("app", 1, t))), "old\n");
 }
 
 TEST_F(LogFileTest, FailedRotationKeepsTheFileOpen) {

@@ -1,4 +1,5 @@
 #include "log_root.h"
+#include "rotated_name.h"
 
 #include <fcntl.h>
 #include <linux/filter.h>
@@ -268,7 +269,22 @@ TEST_F(LogRootTest, TwoDescriptorsOfOneFileBothAppend) {
 }
 
 TEST_F(LogRootTest, ModesIgnoreTheUmask) {
+  root_.reset();  // one LogRoot per directory
   CheckModes(root_path_, [](const std::string& why) { ADD_FAILURE() << why; });
+}
+
+// Two scribes on one root would each take the other's files for their own
+// (cut its lines being written, reuse its piece numbers): the second is
+// refused while the first lives, and the lock goes with it.
+TEST_F(LogRootTest, OneRootOneScribe) {
+  std::unique_ptr<LogRoot> second;
+  const Status s = LogRoot::Open(root_path_, 0755, 0644, &second);
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.ToString();
+  EXPECT_NE(s.message().find("another logscribe is using the log root"), std::string::npos) << s.message();
+  EXPECT_EQ(second, nullptr);
+  root_.reset();
+  ASSERT_TRUE(LogRoot::Open(root_path_, 0755, 0644, &second).ok());
+  EXPECT_TRUE(ListDir(root_path_).empty());  // the lock leaves no file behind
 }
 
 TEST_F(LogRootTest, RefusesADirectoryWhereTheFileShouldBe) {
@@ -419,7 +435,7 @@ TEST_F(LogRootTest, RotateRenamesAsideAndTheNextOpenStartsEmpty) {
   std::string rotated;
   const Status s = root_->Rotate("svc/app", t, &rotated);
   ASSERT_TRUE(s.ok()) << s.ToString();
-  EXPECT_EQ(rotated, "app-20240305T060708.009Z.log");
+  EXPECT_EQ(rotated, "app.log.0000000001-20240305T060708.009Z");
   EXPECT_EQ(ReadFile(root_path_ + "/svc/" + rotated), "one\n");
   EXPECT_FALSE(Exists(root_path_ + "/svc/app.log"));
 
@@ -428,10 +444,12 @@ TEST_F(LogRootTest, RotateRenamesAsideAndTheNextOpenStartsEmpty) {
   ASSERT_TRUE(root_->OpenForAppend("svc/app", &fd, &size).ok());
   EXPECT_EQ(size, 0u);
   ::close(fd);
-  EXPECT_EQ(ListDir(root_path_ + "/svc"), (std::vector<std::string>{rotated, "app.log"}));
+  EXPECT_EQ(ListDir(root_path_ + "/svc"), (std::vector<std::string>{"app.log", rotated}));
 }
 
-TEST_F(LogRootTest, RotationsAtOneInstantCountUp) {
+// Each rotation takes the next piece number, also within one millisecond;
+// the names of one log sort by number as plain strings.
+TEST_F(LogRootTest, RotationsCountUpTheirPieceNumber) {
   const auto t = sys_days{year{2023} / 12 / 31} + hours(23) + minutes(59) + seconds(59) +
                  milliseconds(999);
   std::vector<std::string> names;
@@ -442,44 +460,90 @@ TEST_F(LogRootTest, RotationsAtOneInstantCountUp) {
     ASSERT_TRUE(s.ok()) << s.ToString();
     names.push_back(rotated);
   }
-  EXPECT_EQ(names[0], "x-20231231T235959.999Z.log");
-  EXPECT_EQ(names[1], "x-20231231T235959.999Z_001.log");
-  EXPECT_EQ(names[2], "x-20231231T235959.999Z_002.log");
-  EXPECT_EQ(names[11], "x-20231231T235959.999Z_011.log");
-  EXPECT_TRUE(std::is_sorted(names.begin(), names.end())) << "rotated names must sort by time";
+  EXPECT_EQ(names[0], "x.log.0000000001-20231231T235959.999Z");
+  EXPECT_EQ(names[1], "x.log.0000000002-20231231T235959.999Z");
+  EXPECT_EQ(names[11], "x.log.0000000012-20231231T235959.999Z");
+  EXPECT_TRUE(std::is_sorted(names.begin(), names.end())) << "piece names must sort by number";
   for (int i = 0; i < 12; ++i) {
     EXPECT_EQ(ReadFile(root_path_ + "/" + names[i]), "gen " + std::to_string(i) + "\n");
   }
 }
 
-TEST_F(LogRootTest, RotateNeverReplacesAnExistingFile) {
+// A new LogRoot (a restart) goes on after the highest piece number on disk,
+// whichever variant holds it (plain, compressed, a .tmp), and old-scheme
+// names do not matter.
+TEST_F(LogRootTest, PieceNumbersAreRecoveredFromDisk) {
   const auto t = sys_days{year{2024} / 2 / 29} + hours(12);
-  WriteFile(root_path_ + "/" + RotatedName("x", t, 0), "planted 0\n");
-  WriteFile(root_path_ + "/" + RotatedName("x", t, 1), "planted 1\n");
+  WriteFile(root_path_ + "/" + PieceName("x", 3, t), "three\n");
+  WriteFile(root_path_ + "/" + PieceName("x", 7, t) + ".zst", "seven");
+  WriteFile(root_path_ + "/" + PieceName("x", 9, t) + ".gz.tmp", "nine");
+  WriteFile(root_path_ + "/" + PieceName("xy", 50, t), "another log\n");
+  WriteFile(root_path_ + "/" + OldRotatedName("x", t, 60), "old scheme\n");
   Append("x", "current\n");
   std::string rotated;
   ASSERT_TRUE(root_->Rotate("x", t, &rotated).ok());
-  EXPECT_EQ(rotated, RotatedName("x", t, 2));
-  EXPECT_EQ(ReadFile(root_path_ + "/" + RotatedName("x", t, 0)), "planted 0\n");
-  EXPECT_EQ(ReadFile(root_path_ + "/" + RotatedName("x", t, 1)), "planted 1\n");
+  EXPECT_EQ(rotated, PieceName("x", 10, t));
+  EXPECT_EQ(ReadFile(root_path_ + "/" + rotated), "current\n");
+  // Then from memory, even when the pieces are deleted meanwhile.
+  std::filesystem::remove(root_path_ + "/" + rotated);
+  Append("x", "next\n");
+  ASSERT_TRUE(root_->Rotate("x", t, &rotated).ok());
+  EXPECT_EQ(rotated, PieceName("x", 11, t));
+}
+
+TEST_F(LogRootTest, RotateNeverReplacesAnExistingFile) {
+  const auto t = sys_days{year{2024} / 2 / 29} + hours(12);
+  Append("x", "first\n");
+  std::string first;
+  ASSERT_TRUE(root_->Rotate("x", t, &first).ok());
+  // Names planted after the number was learnt, and a directory.
+  WriteFile(root_path_ + "/" + PieceName("x", 2, t), "planted 2\n");
+  std::filesystem::create_directory(root_path_ + "/" + PieceName("x", 3, t));
+  Append("x", "current\n");
+  std::string rotated;
+  ASSERT_TRUE(root_->Rotate("x", t, &rotated).ok());
+  EXPECT_EQ(rotated, PieceName("x", 4, t));
+  EXPECT_EQ(ReadFile(root_path_ + "/" + PieceName("x", 2, t)), "planted 2\n");
+  EXPECT_EQ(ReadFile(root_path_ + "/" + first), "first\n");
   EXPECT_EQ(ReadFile(root_path_ + "/" + rotated), "current\n");
 }
 
-// A rotation whose plain file was compressed and unlinked within the same
-// millisecond leaves only its copy under that name: the next rotation must
-// not take the plain name, or the archive thread would take it for the copy's
-// leftover and delete it.
+// A piece number whose compressed copy holds the name (its plain file gone)
+// is skipped, even when the number came from memory.
 TEST_F(LogRootTest, RotateSkipsANameWhoseCompressedCopyExists) {
   const auto t = sys_days{year{2024} / 7 / 1} + hours(3);
-  WriteFile(root_path_ + "/" + RotatedName("x", t, 0) + ".gz", "copy 0");
-  WriteFile(root_path_ + "/" + RotatedName("x", t, 1) + ".zst", "copy 1");
+  Append("x", "first\n");
+  std::string first;
+  ASSERT_TRUE(root_->Rotate("x", t, &first).ok());
+  WriteFile(root_path_ + "/" + PieceName("x", 2, t) + ".gz", "copy 2");
+  WriteFile(root_path_ + "/" + PieceName("x", 3, t) + ".zst", "copy 3");
   Append("x", "current\n");
   std::string rotated;
   ASSERT_TRUE(root_->Rotate("x", t, &rotated).ok());
-  EXPECT_EQ(rotated, RotatedName("x", t, 2));
+  EXPECT_EQ(rotated, PieceName("x", 4, t));
   EXPECT_EQ(ReadFile(root_path_ + "/" + rotated), "current\n");
-  EXPECT_FALSE(Exists(root_path_ + "/" + RotatedName("x", t, 0)));
-  EXPECT_FALSE(Exists(root_path_ + "/" + RotatedName("x", t, 1)));
+  EXPECT_FALSE(Exists(root_path_ + "/" + PieceName("x", 2, t)));
+  EXPECT_FALSE(Exists(root_path_ + "/" + PieceName("x", 3, t)));
+}
+
+// -max-files counts live logs only: pieces (which never end in ".log") and
+// old-scheme rotations are not counted; live logs named like anything else
+// are, and so are those in subdirectories; symlinks and directories are not.
+TEST_F(LogRootTest, CountLogFilesCountsLiveLogsOnly) {
+  const auto t = sys_days{year{2024} / 2 / 29} + hours(12);
+  for (const std::string& rel :
+       {std::string("a.log"), std::string("d/b.log"), std::string("d/e/c.log"), std::string("a.log.log"),
+        std::string("f.log.0000000001.log"), PieceName("a", 1, t), PieceName("a", 2, t) + ".zst",
+        PieceName("a", 3, t) + ".gz.tmp", "d/" + OldRotatedName("b", t, 0), "d/" + OldRotatedName("b", t, 1) + ".gz",
+        std::string("notes.txt")}) {
+    std::filesystem::create_directories(std::filesystem::path(root_path_ + "/" + rel).parent_path());
+    WriteFile(root_path_ + "/" + rel, "x\n");
+  }
+  std::filesystem::create_directory(root_path_ + "/dir.log");
+  std::filesystem::create_symlink(root_path_ + "/a.log", root_path_ + "/link.log");
+  uint64_t count = 0;
+  ASSERT_TRUE(root_->CountLogFiles(&count, nullptr).ok());
+  EXPECT_EQ(count, 5u);
 }
 
 TEST_F(LogRootTest, RotateOfAMissingFileFailsAndCreatesNothing) {
@@ -514,32 +578,6 @@ TEST_F(LogRootTest, RootStaysUsableFromManyThreads) {
                          ".log"),
                 "x\nx\nx\nx\nx\nx\nx\nx\nx\nx\n");
     }
-  }
-}
-
-TEST(RotatedNameTest, Format) {
-  const auto t = sys_days{year{2024} / 3 / 5} + hours(6) + minutes(7) + seconds(8) + milliseconds(9);
-  EXPECT_EQ(RotatedName("app", t, 0), "app-20240305T060708.009Z.log");
-  EXPECT_EQ(RotatedName("app", t, 1), "app-20240305T060708.009Z_001.log");
-  EXPECT_EQ(RotatedName("app", t, 42), "app-20240305T060708.009Z_042.log");
-  // Sub-millisecond parts are cut, not rounded.
-  EXPECT_EQ(RotatedName("app", t + microseconds(999), 0), "app-20240305T060708.009Z.log");
-  EXPECT_EQ(RotatedName("x", system_clock::time_point(), 0), "x-19700101T000000.000Z.log");
-  EXPECT_EQ(RotatedName("a.b-c", sys_days{year{2000} / 1 / 1} + hours(23) + minutes(59) +
-                                     seconds(59) + milliseconds(999), 0),
-            "a.b-c-20000101T235959.999Z.log");
-}
-
-TEST(RotatedNameTest, NamesOfOneFileSortByTime) {
-  const auto base = sys_days{year{2024} / 1 / 1};
-  const milliseconds steps[] = {milliseconds(0),  milliseconds(1),     milliseconds(999),
-                                seconds(1),       minutes(1),          hours(1),
-                                hours(24),        hours(24 * 40),      hours(24 * 400)};
-  std::string prev;
-  for (const auto step : steps) {
-    const std::string name = RotatedName("app", base + step, 0);
-    EXPECT_LT(prev, name);
-    prev = name;
   }
 }
 

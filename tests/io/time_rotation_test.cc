@@ -12,6 +12,7 @@
 #include "compressed_reader.h"
 #include "io/fake_clock.h"
 #include "io/test_util.h"
+#include "rotated_name.h"
 #include "writer_thread.h"
 
 namespace logscribe {
@@ -77,11 +78,11 @@ class TimeRotationTest : public ::testing::Test {
     return counters_.rotations_by_reason[static_cast<int>(RotateReason::kTime)].load();
   }
 
-  // The rotated files of `key` (names ending in "Z.log"), sorted.
+  // The rotated pieces in `dir` (rotated_name.h), sorted.
   std::vector<std::string> Rotated(const std::string& dir = "") {
     std::vector<std::string> out;
     for (const std::string& n : ListDir(dir.empty() ? tmp_.path() : tmp_ / dir)) {
-      if (n.find("Z.log") != std::string::npos || n.find("Z_") != std::string::npos) out.push_back(n);
+      if (RotatedNameParts p; ParseRotatedName(n, &p)) out.push_back(n);
     }
     return out;
   }
@@ -113,7 +114,7 @@ TEST_F(TimeRotationTest, AnOldFileIsRotatedBeforeTheNextAppend) {
   EXPECT_EQ(ReadFile(tmp_ / "old.log"), "new line\n");
   const std::vector<std::string> rotated = Rotated();
   ASSERT_EQ(rotated.size(), 1u);
-  EXPECT_EQ(rotated[0], RotatedName("old", clock_.Now(), 0));
+  EXPECT_EQ(rotated[0], PieceName("old", 1, clock_.Now()));
   EXPECT_EQ(ReadFile(tmp_ / rotated[0]), "from an earlier run\n");
   EXPECT_EQ(TimeRotations(), 1u);
   EXPECT_EQ(counters_.rotations_by_reason[static_cast<int>(RotateReason::kSize)].load(), 0u);
@@ -131,7 +132,7 @@ TEST_F(TimeRotationTest, AnIdleFileIsRotatedOnceAndAnEmptyOneNever) {
   AdvanceAndSettle(minutes(1));
   const std::vector<std::string> rotated = Rotated("d");
   ASSERT_EQ(rotated.size(), 1u);
-  EXPECT_EQ(rotated[0], RotatedName("quiet", clock_.Now(), 0));
+  EXPECT_EQ(rotated[0], PieceName("quiet", 1, clock_.Now()));
   EXPECT_EQ(ReadFile(tmp_ / ("d/" + rotated[0])), "one\ntwo\n");
   EXPECT_EQ(ReadFile(tmp_ / "d/quiet.log"), "");
   EXPECT_EQ(TimeRotations(), 1u);
@@ -159,14 +160,14 @@ TEST_F(TimeRotationTest, ABusyFileRotatesByTimeAndLosesNothing) {
     }
     if (p == kPeriods) break;
     clock_.Advance(hours(1));
-    want_names.push_back(RotatedName("busy", clock_.Now(), 0) + ".zst");
+    want_names.push_back(PieceName("busy", static_cast<uint64_t>(p) + 1, clock_.Now()) + ".zst");
   }
   writer_->Stop();
   ASSERT_TRUE(archive_->WaitIdleForTest(std::chrono::milliseconds(60000)));
   EXPECT_EQ(TimeRotations(), static_cast<uint64_t>(kPeriods));
   std::vector<std::string> names = ListDir(tmp_.path());
-  ASSERT_EQ(names.back(), "busy.log");
-  names.pop_back();
+  ASSERT_EQ(names.front(), "busy.log");  // "busy.log" sorts before its pieces
+  names.erase(names.begin());
   EXPECT_EQ(names, want_names);
   for (size_t p = 0; p < names.size() && p < sent.size(); ++p) {
     std::unique_ptr<CompressedReader> r;

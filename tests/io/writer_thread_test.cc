@@ -197,12 +197,12 @@ TEST_F(WriterThreadTest, ShortWritesAndTransientFaultsLoseNothing) {
   EXPECT_GT(control_->transient_faults.load(), 0);
   ASSERT_TRUE(WaitIdle());
   writer_->Stop();
-  // Files in rotation order: rotated names sort by time as plain strings
-  // (that is their contract), the current one last.
+  // Files in rotation order: piece names sort by number as plain strings
+  // (rotated_name.h), the current one last.
   std::vector<std::string> names = ListDir(tmp_.path());
   ASSERT_FALSE(names.empty());
-  ASSERT_EQ(names.back(), "x.log");
-  names.pop_back();
+  ASSERT_EQ(names.front(), "x.log");
+  names.erase(names.begin());
   std::sort(names.begin(), names.end());
   names.push_back("x.log");
   std::vector<std::string> got;

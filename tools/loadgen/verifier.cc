@@ -1,5 +1,7 @@
 #include "verifier.h"
 
+#include "rotated_name.h"  // src/io: which files are rotated pieces of a log
+
 #include <algorithm>
 #include <filesystem>
 #include <map>
@@ -14,15 +16,24 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// "f3" for f3.log, f3-<stamp>Z.log, f3-<stamp>Z.log.zst and .log.gz; "" for
-// any other name (a .tmp of a compression under way included).
-std::string LogStem(const std::string& name) {
-  for (const std::string_view ext : {".log", ".log.zst", ".log.gz"}) {
-    if (name.size() > ext.size() && name.compare(name.size() - ext.size(), ext.size(), ext) == 0) {
-      return name.substr(0, name.size() - ext.size());
-    }
+// A file of a log: its identity (the live "f3.log", or a rotated piece's
+// base name, the same for its compressed copies: rotated_name.h) and the
+// filename of the log it belongs to. False for anything else (a .tmp of a
+// compression under way included).
+bool LogFileIdentity(const std::string& name, std::string* base, std::string* filename) {
+  RotatedNameParts p;
+  if (ParseRotatedName(name, &p)) {
+    if (p.temp) return false;
+    *base = std::string(p.plain);
+    *filename = std::string(p.filename);
+    return true;
   }
-  return "";
+  if (name.size() > 4 && name.compare(name.size() - 4, 4, ".log") == 0) {
+    *base = name;
+    *filename = name.substr(0, name.size() - 4);
+    return true;
+  }
+  return false;
 }
 
 // The state of one scan.
@@ -103,9 +114,8 @@ bool ScanState::InRightFile(const LineId& id, const std::string& dir, const std:
   const int k = codec_.FileIndex(id);
   if (dir != codec_.PathName(k)) return false;
   const std::string& name = codec_.FileName(k);
-  // f3.log, or rotated: f3-<timestamp>Z[-n].log ("f3-" keeps f30 apart).
-  return stem == name || (stem.size() > name.size() && stem.compare(0, name.size(), name) == 0 &&
-                          stem[name.size()] == '-');
+  // `stem` is the filename of the log the file belongs to (LogFileIdentity).
+  return stem == name;
 }
 
 void ScanState::CheckLine(std::string_view line, const std::string& dir, const std::string& stem,
@@ -183,27 +193,33 @@ VerifyResult Verifier::Scan(const std::vector<std::string>& roots) const {
     // read once, from a compressed copy when one is listed (it is complete:
     // only a rename after fsync makes one), else from the plain file, or from
     // a copy made after the listing when the plain file vanished meanwhile.
-    std::map<std::pair<fs::path, std::string>, std::vector<fs::path>> logs;
+    struct Variants {
+      std::string filename;
+      std::vector<fs::path> paths;
+    };
+    std::map<std::pair<fs::path, std::string>, Variants> logs;  // by (directory, identity)
     for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
       if (ec) break;
       const fs::directory_entry& entry = *it;
       if (!entry.is_regular_file(ec)) continue;
-      const std::string stem = LogStem(entry.path().filename().string());
-      if (stem.empty()) continue;
-      logs[{entry.path().parent_path(), stem}].push_back(entry.path());
+      std::string base, filename;
+      if (!LogFileIdentity(entry.path().filename().string(), &base, &filename)) continue;
+      Variants& v = logs[{entry.path().parent_path(), base}];
+      v.filename = filename;
+      v.paths.push_back(entry.path());
     }
-    for (auto& [where, variants] : logs) {
-      const auto& [parent, stem] = where;
-      const fs::path plain = parent / (stem + ".log");
-      std::sort(variants.begin(), variants.end());
-      fs::path chosen = variants.back();  // .log.zst, .log.gz, then .log
+    for (auto& [where, v] : logs) {
+      const auto& [parent, base] = where;
+      const fs::path plain = parent / base;
+      std::sort(v.paths.begin(), v.paths.end());
+      fs::path chosen = v.paths.back();  // .zst, .gz, then plain
       std::error_code gone;
       if (chosen == plain && !fs::exists(plain, gone)) {
-        for (const char* ext : {".log.gz", ".log.zst"}) {
-          if (fs::exists(parent / (stem + ext), gone)) chosen = parent / (stem + ext);
+        for (const char* ext : {".gz", ".zst"}) {
+          if (fs::exists(parent / (base + ext), gone)) chosen = parent / (base + ext);
         }
       }
-      state.ReadFile(chosen, parent.lexically_relative(root).string(), stem);
+      state.ReadFile(chosen, parent.lexically_relative(root).string(), v.filename);
     }
     if (ec && result.error.empty()) result.error = "cannot read -verify-root " + root_text + ": " + ec.message();
   }

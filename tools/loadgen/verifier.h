@@ -4,10 +4,10 @@
 // Thread contract: thread-compatible; Scan() is const and keeps its state on
 // the stack, so it may be repeated.
 //
-// Every *.log file under every root is read, rotated ones
-// (<filename>-<timestamp>Z[_n].log) included, and compressed rotated ones
-// (.log.zst, .log.gz) decompressed; a rotation seen both plain and compressed
-// (a compression under way) is read once. A line of this run is one that
+// Every live *.log file under every root is read, and every rotated piece
+// (the names of src/io/rotated_name.h, either scheme), compressed ones (.zst,
+// .gz) decompressed; a piece seen both plain and compressed (a compression
+// under way) is read once. A line of this run is one that
 // begins with the run's prefix "lg-<run>-"; lines of other runs are ignored.
 //  - missing: a line of an acknowledged batch that was not found.
 //  - duplicated: each extra copy of an id, acknowledged or not.
