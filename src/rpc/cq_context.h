@@ -19,6 +19,7 @@
 #include "batch_wire.h"
 #include "call.h"
 #include "logscribe.grpc.pb.h"
+#include "message_inflater.h"
 #include "sink.h"
 
 namespace logscribe {
@@ -51,6 +52,9 @@ struct ServerShared {
   // Most entries in one LogBatch (unary or on a stream); more is refused
   // INVALID_ARGUMENT. Default: 1,048,576 (-max-batch-entries).
   size_t max_batch_entries = size_t{1} << 20;
+  // Largest request, compressed on the wire (gRPC checks) or inflated
+  // (MessageInflater). Default: 64 MiB (-max-message-bytes).
+  uint64_t max_message_bytes = uint64_t{64} << 20;
   // A unary call whose request has not fully arrived this long after the
   // call began is cancelled, giving back the room Sink::Admit reserved for
   // it. Default: 30 s (-request-read-timeout).
@@ -67,13 +71,18 @@ struct ReadingCalls {
 
 struct CqContext {
   CqContext(ServerShared* s, std::unique_ptr<grpc::ServerCompletionQueue> q)
-      : shared(s), cq(std::move(q)), acks(cq.get()), builder(s->format) {}
+      : shared(s),
+        cq(std::move(q)),
+        acks(cq.get()),
+        builder(s->format),
+        inflater(s->sink, s->max_message_bytes) {}
 
   ServerShared* const shared;
   const std::unique_ptr<grpc::ServerCompletionQueue> cq;
   AckQueue acks;
   BatchBuilder builder;  // reused by every handler on this thread
   WireEntries wire_entries;  // LogBatch and LogStream parses, reused likewise
+  MessageInflater inflater;  // the bytes of the request being parsed, likewise
   ReadingCalls reading;
 
   // Submits what `builder` holds to the sink, with `done` to tell; on OK
@@ -86,12 +95,5 @@ struct CqContext {
     return s;
   }
 };
-
-// A received message's bytes in one piece: a view of its only slice, or of a
-// copy into *hold when gRPC received it in several. Valid while *hold lives.
-inline std::string_view MessageBytes(grpc::ByteBuffer* in, grpc::Slice* hold) {
-  if (!in->TrySingleSlice(hold).ok() && !in->DumpToSingleSlice(hold).ok()) *hold = grpc::Slice();
-  return std::string_view(reinterpret_cast<const char*>(hold->begin()), hold->size());
-}
 
 }  // namespace logscribe
