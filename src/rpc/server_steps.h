@@ -36,7 +36,8 @@ struct ServeOptions {
   int cq_threads = 2;
   // Requests posted up front per RPC kind and CQ. Default: 16.
   int posted_per_kind = 16;
-  // Largest request message accepted. Default: 64 MiB.
+  // Largest request message accepted: as it arrives (gRPC checks) and, for
+  // a gzip or deflate one, once inflated (MessageInflater). Default: 64 MiB.
   int max_message_bytes = 64 << 20;
   LineFormat format;
   // See ServerShared::max_stream_inflight. Default: 64.
