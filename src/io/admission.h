@@ -44,6 +44,16 @@ class RequestAdmission {
     return false;
   }
 
+  // Reserves exactly `bytes` (a request growing as it is inflated); false,
+  // with nothing reserved, when that would pass the limit.
+  bool TryReserveBytes(uint64_t bytes, uint64_t* queued_before) {
+    const uint64_t before = queued_->fetch_add(bytes, std::memory_order_relaxed);
+    *queued_before = before;
+    if (before + bytes <= limit_) return true;
+    queued_->fetch_sub(bytes, std::memory_order_relaxed);
+    return false;
+  }
+
   void Release(uint64_t reserved) {
     if (reserved != 0) queued_->fetch_sub(reserved, std::memory_order_relaxed);
   }

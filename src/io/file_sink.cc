@@ -106,6 +106,15 @@ Status FileSink::Admit(uint64_t* reserved) {
 
 void FileSink::Release(uint64_t reserved) { admission_.Release(reserved); }
 
+Status FileSink::Reserve(uint64_t bytes) {
+  uint64_t queued = 0;
+  if (admission_.TryReserveBytes(bytes, &queued)) return Status::Ok();
+  refused_.fetch_add(1, std::memory_order_relaxed);
+  return Status::ResourceExhausted("the scribe's queue has no room for the request's inflated bytes (" +
+                                   std::to_string(queued) + " bytes queued or being read, -queue-bytes " +
+                                   std::to_string(options_.max_queued_bytes) + "); retry later");
+}
+
 bool FileSink::Drain(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (counters_.queued_chunks.load(std::memory_order_acquire) > 0) {

@@ -71,6 +71,7 @@ class FileSink final : public Sink {
   // RESOURCE_EXHAUSTED when that would pass max_queued_bytes.
   Status Admit(uint64_t* reserved) override;
   void Release(uint64_t reserved) override;
+  Status Reserve(uint64_t bytes) override;
   bool Drain(std::chrono::milliseconds timeout) override;
   void Stop() override;
   SinkStats Stats() const override;

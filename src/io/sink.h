@@ -55,6 +55,10 @@ class Sink {
     return Status::Ok();
   }
   virtual void Release(uint64_t /*reserved*/) {}
+  // Room for `bytes` more of a request already read, in the same count as
+  // Admit's (a compressed request as it inflates), given back with Release().
+  // RESOURCE_EXHAUSTED, nothing reserved, when that room is not there.
+  virtual Status Reserve(uint64_t /*bytes*/) { return Status::Ok(); }
 
   // Waits until everything submitted so far is written or failed, or until
   // `timeout` passed. Returns whether the queues are empty.

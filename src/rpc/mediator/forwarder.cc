@@ -217,6 +217,16 @@ Status Forwarder::Admit(uint64_t* reserved) {
 
 void Forwarder::Release(uint64_t reserved) { admission_.Release(reserved); }
 
+Status Forwarder::Reserve(uint64_t bytes) {
+  uint64_t queued = 0;
+  if (admission_.TryReserveBytes(bytes, &queued)) return Status::Ok();
+  return Refuse(ForwardRefusal::kQueueFull,
+                Status::ResourceExhausted("the mediator's queue has no room for the request's inflated bytes (" +
+                                          std::to_string(queued) + " bytes not yet acknowledged by scribes or "
+                                          "being read, -queue-bytes " +
+                                          std::to_string(options_.max_queued_bytes) + "); retry later"));
+}
+
 Status Forwarder::Refuse(ForwardRefusal why, Status status) {
   refused_[static_cast<int>(why)].fetch_add(1, std::memory_order_relaxed);
   return status;

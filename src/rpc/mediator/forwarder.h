@@ -133,6 +133,8 @@ class Forwarder final : public Sink {
   // RESOURCE_EXHAUSTED, counted as queue_full, when -queue-bytes has none.
   Status Admit(uint64_t* reserved) override;
   void Release(uint64_t reserved) override;
+  // Room for a compressed request's inflated bytes; refused as Admit is.
+  Status Reserve(uint64_t bytes) override;
   bool Drain(std::chrono::milliseconds timeout) override;
   // Refuses new work, fails every part still held (UNAVAILABLE), closes every
   // link and waits (bounded) until each has released its gRPC operations.

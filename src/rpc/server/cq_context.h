@@ -20,6 +20,7 @@
 #include "call.h"
 #include "serve_limits.h"
 #include "logscribe.grpc.pb.h"
+#include "message_inflater.h"
 #include "sink.h"
 
 namespace logscribe {
@@ -60,13 +61,18 @@ struct ReadingCalls {
 
 struct CqContext {
   CqContext(ServerShared* s, std::unique_ptr<grpc::ServerCompletionQueue> q)
-      : shared(s), cq(std::move(q)), acks(cq.get()), builder(s->format) {}
+      : shared(s),
+        cq(std::move(q)),
+        acks(cq.get()),
+        builder(s->format),
+        inflater(s->sink, s->limits.max_message_bytes) {}
 
   ServerShared* const shared;
   const std::unique_ptr<grpc::ServerCompletionQueue> cq;
   AckQueue acks;
   BatchBuilder builder;  // reused by every handler on this thread
   WireEntries wire_entries;  // LogBatch and LogStream parses, reused likewise
+  MessageInflater inflater;  // the bytes of the request being parsed, likewise
   ReadingCalls reading;
 
   // Submits what `builder` holds to the sink, with `done` to tell; on OK
@@ -79,12 +85,5 @@ struct CqContext {
     return s;
   }
 };
-
-// A received message's bytes in one piece: a view of its only slice, or of a
-// copy into *hold when gRPC received it in several. Valid while *hold lives.
-inline std::string_view MessageBytes(grpc::ByteBuffer* in, grpc::Slice* hold) {
-  if (!in->TrySingleSlice(hold).ok() && !in->DumpToSingleSlice(hold).ok()) *hold = grpc::Slice();
-  return std::string_view(reinterpret_cast<const char*>(hold->begin()), hold->size());
-}
 
 }  // namespace logscribe

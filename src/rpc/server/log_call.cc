@@ -130,12 +130,16 @@ void UnaryLogCall::OnRead(bool ok) {
 }
 
 Status UnaryLogCall::Submit() {
-  // The request's bytes, read straight into the builder.
-  grpc::Slice hold;
-  const std::string_view bytes = MessageBytes(&in_, &hold);
+  // The request's bytes (inflated within bounds when compressed), read
+  // straight into the builder.
+  std::string_view bytes;
+  Status s = ctx_->inflater.Bytes(&in_, &bytes);
+  if (!s.ok()) {
+    in_.Clear();
+    return s;
+  }
   BatchBuilder* builder = &ctx_->builder;
   builder->Clear();
-  Status s;
   if (*method_ == RpcMethod::kLog) {
     s = ParseLogRequestWire(bytes, builder);
   } else {
@@ -143,6 +147,7 @@ Status UnaryLogCall::Submit() {
     ParseLogBatchWire(bytes, builder, &ctx_->wire_entries, &seq, &s,
                       ctx_->shared->limits.max_batch_entries);
   }
+  ctx_->inflater.Done();
   in_.Clear();
   if (!s.ok()) {
     builder->Clear();

@@ -44,23 +44,27 @@ void LogStreamCall::OnRead(bool ok) {
     MaybeFree();
     return;
   }
-  // The batch's bytes, read straight into the builder.
-  grpc::Slice hold;
+  // The batch's bytes (inflated within bounds when compressed), read
+  // straight into the builder.
   const auto started = std::chrono::steady_clock::now();
   BatchBuilder* builder = &ctx_->builder;
   builder->Clear();
   uint64_t seq = 0;
-  Status s;
-  const WireParse parsed = ParseLogBatchWire(MessageBytes(&in_, &hold), builder, &ctx_->wire_entries, &seq, &s,
-                                             ctx_->shared->limits.max_batch_entries);
+  std::string_view bytes;
+  Status s = ctx_->inflater.Bytes(&in_, &bytes);
+  // A batch that does not inflate within bounds has no seq to ack it by.
+  const WireParse parsed =
+      s.ok() ? ParseLogBatchWire(bytes, builder, &ctx_->wire_entries, &seq, &s, 
+                                     ctx_->shared->limits.max_batch_entries)
+             : WireParse::kMalformed;
+  ctx_->inflater.Done();
   in_.Clear();
   if (parsed == WireParse::kMalformed) {
     // Nothing after it can be trusted to be framed as the client meant: stop
     // reading; the earlier batches still get their acks, then the status.
     builder->Clear();
     ctx_->shared->counters->calls_failed.fetch_add(1, std::memory_order_relaxed);
-    end_ = ToGrpcStatus(Status::InvalidArgument(s.message() +
-                                                "; it and every later batch on this stream were not written"));
+    end_ = ToGrpcStatus(Status(s.code(), s.message() + "; it and every later batch on this stream were not written"));
     read_done_ = true;
     MaybeFinish();
     MaybeFree();

@@ -15,7 +15,9 @@ namespace logscribe {
 struct ServeLimits {
   // Completion queues, one thread each. Default: 2 (-cq-threads).
   int cq_threads = 2;
-  // Largest request message accepted, below 2 GiB. Default: 64 MiB (-max-message-bytes).
+  // Largest request message accepted, below 2 GiB: as it arrives (gRPC
+  // checks) and, for a gzip or deflate one, once inflated (MessageInflater).
+  // Default: 64 MiB (-max-message-bytes).
   uint64_t max_message_bytes = 64ull << 20;
   // Longest line accepted; longer is INVALID_ARGUMENT. Default: 1 MiB (-max-line-bytes).
   uint64_t max_line_bytes = 1 << 20;

@@ -23,6 +23,13 @@ std::string ListenAddress(const std::string& bind, int port) {
 void ConfigureBuilder(grpc::ServerBuilder* builder, const ServeOptions& options) {
   builder->AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder->SetMaxReceiveMessageSize(static_cast<int>(options.limits.max_message_bytes));
+  // gRPC 1.51 would inflate a compressed message whole before comparing its
+  // size with the limit (a decompression bomb: 400 KB of gzip held 400 MiB).
+  // Off, it hands messages over still compressed: the LogScribe handlers
+  // inflate them within bounds (MessageInflater); every other method of the
+  // port (Pinger, Register, Mediator, health, reflection) never inflates
+  // one, so a compressed request to them fails to parse, at its wire size.
+  builder->AddChannelArgument(GRPC_ARG_ENABLE_PER_MESSAGE_DECOMPRESSION, 0);
   builder->AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, options.limits.bdp_probe ? 1 : 0);
   // A connection that has not finished its HTTP/2 (or TLS) handshake within
   // 10 s is closed (gRPC's default is 120 s): silent or half-spoken sockets
