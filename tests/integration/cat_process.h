@@ -68,6 +68,7 @@ class CatProcess {
   }
 
   bool started() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
   void Write(const std::string& data) {
     size_t done = 0;
     while (done < data.size()) {

@@ -299,8 +299,12 @@ void FileFollower::OnTruncated() {
     bool too_short = false;
     auto reader = OpenAt(f, read_, tail_, &tail, &too_short);
     if (reader != nullptr) {
-      std::fprintf(stderr, "logscribe-cat: %s was truncated after byte %llu (copytruncate); reading the rest from its copy %s\n",
-                   options_.path.c_str(), U(read_), f.path.c_str());
+      QueueNewer(rotations, i + 1);
+      std::fprintf(stderr,
+                   "logscribe-cat: %s was truncated after byte %llu (copytruncate); reading the rest from its copy "
+                   "%s%s%s, then %s from the start\n",
+                   options_.path.c_str(), U(read_), f.path.c_str(), pending_.empty() ? "" : ", then ",
+                   Names(pending_).c_str(), options_.path.c_str());
       // The same generation goes on in the copy: the partial line and the
       // offsets carry over, the identity becomes the copy's.
       struct stat st;
@@ -313,7 +317,6 @@ void FileFollower::OnTruncated() {
       tail_ = std::move(tail);
       copy_of_size_ = seen;
       outbox_->Move(PositionAt(consumed_));
-      QueueNewer(rotations, i + 1);
       return;
     }
     if (too_short) {
