@@ -150,7 +150,8 @@ void FileFollower::QueueNewer(const std::vector<RotatedFile>& rotations, int fro
   const bool have_path = stat(options_.path.c_str(), &at_path) == 0;
   for (size_t i = static_cast<size_t>(std::max(from, 0)); i < rotations.size(); ++i) {
     if (have_path && rotations[i].ino == static_cast<uint64_t>(at_path.st_ino)) continue;
-    if (!head_.empty() && rotations[i].head.substr(0, head_.size()) == head_) continue;  // ours again
+    // Ours again (under another name): only a whole head tells.
+    if (head_.size() == kFingerprintBytes && rotations[i].head == head_) continue;
     pending_.push_back(rotations[i]);
   }
 }
@@ -292,7 +293,7 @@ void FileFollower::OnRotated() {
 void FileFollower::OnTruncated() {
   const std::vector<RotatedFile> rotations = FindRotations(options_.path);
   const uint64_t seen = std::max(seen_size_, read_);
-  const int i = head_.empty() ? -1 : FindGeneration(rotations, /*ino=*/0, head_);
+  const int i = head_.empty() ? -1 : FindGeneration(rotations, /*ino=*/0, head_, /*newest_first=*/true);
   if (i >= 0) {
     const RotatedFile& f = rotations[static_cast<size_t>(i)];
     std::string tail;

@@ -120,6 +120,7 @@ ssize_t GenerationReader::ReadCompressed(char* buf, size_t n) {
       f.z.avail_in = static_cast<uInt>(f.in_end - f.in_pos);
       f.z.next_out = reinterpret_cast<Bytef*>(buf);
       f.z.avail_out = static_cast<uInt>(n);
+      const uInt avail_before = f.z.avail_in;
       const int rc = inflate(&f.z, Z_NO_FLUSH);
       f.in_pos = f.in_end - f.z.avail_in;
       out = n - f.z.avail_out;
@@ -128,7 +129,8 @@ ssize_t GenerationReader::ReadCompressed(char* buf, size_t n) {
         f.finished = true;
         inflateReset(&f.z);
       } else if (rc == Z_OK || rc == Z_BUF_ERROR) {
-        if (out > 0 || f.in_pos < f.in_end) f.finished = false;
+        // Any progress after the end of a member starts another one.
+        if (out > 0 || f.z.avail_in < avail_before) f.finished = false;
       } else {
         error_ = "damaged gzip data";
         return -1;

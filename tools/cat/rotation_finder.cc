@@ -117,13 +117,16 @@ std::vector<RotatedFile> FindRotations(const std::string& followed) {
   return unique;
 }
 
-int FindGeneration(const std::vector<RotatedFile>& rotations, uint64_t ino, std::string_view head) {
+int FindGeneration(const std::vector<RotatedFile>& rotations, uint64_t ino, std::string_view head,
+                   bool newest_first) {
   if (head.empty()) return -1;
   for (size_t i = 0; i < rotations.size(); ++i) {
     if (rotations[i].ino == ino && HeadStartsWith(rotations[i], head)) return static_cast<int>(i);
   }
-  for (size_t i = 0; i < rotations.size(); ++i) {
-    if (HeadStartsWith(rotations[i], head)) return static_cast<int>(i);
+  const int n = static_cast<int>(rotations.size());
+  for (int k = 0; k < n; ++k) {
+    const int i = newest_first ? n - 1 - k : k;
+    if (HeadStartsWith(rotations[static_cast<size_t>(i)], head)) return i;
   }
   return -1;
 }

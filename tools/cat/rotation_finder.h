@@ -46,9 +46,11 @@ std::vector<RotatedFile> FindRotations(const std::string& followed);
 
 // The index in `rotations` of the generation a follower was reading: the one
 // with inode `ino` whose head starts with `head`, else the one whose head
-// starts with `head` (a copy: copytruncate, or compressed). `head` must not
-// be empty. -1 when none.
-int FindGeneration(const std::vector<RotatedFile>& rotations, uint64_t ino, std::string_view head);
+// starts with `head` (a copy: copytruncate, or compressed), the newest such
+// one with `newest_first` (a copy just made), else the oldest. `head` must
+// not be empty. -1 when none.
+int FindGeneration(const std::vector<RotatedFile>& rotations, uint64_t ino, std::string_view head,
+                   bool newest_first = false);
 
 // The same, for a checkpoint's Position (the head known by its fingerprint).
 int FindGenerationByFingerprint(const std::vector<RotatedFile>& rotations, uint64_t ino, uint32_t head_len,
