@@ -14,7 +14,8 @@ PACKAGES=(cmake g++ ninja-build pkg-config make
           libcpp-httplib-dev dpkg-dev file
           clang-14 libclang-rt-14-dev  # libFuzzer, TSan: fuzz/run.sh, tests/reliability/tsan.sh
           iproute2 jq                  # the mediator test across network namespaces
-          debootstrap)                 # tests/install/deb_chroot_test.sh: the .deb in a clean root
+          debootstrap                  # tests/install/deb_chroot_test.sh: the .deb in a clean root
+          logrotate)                   # tests/integration/cat_rotation_test.cc: -follow under real logrotate
 
 missing=()
 for p in "${PACKAGES[@]}"; do

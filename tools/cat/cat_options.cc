@@ -110,7 +110,7 @@ ParseOutcome ParseCatOptions(int argc, const char* const* argv, CatOptions* opti
   flags.AddCustom("ack-timeout", [&](std::string_view v) { return DurationInto(v, &o.ack_timeout, false); },
                   "give up a stream whose oldest batch waits this long for its ack, or that cannot connect (default \"30s\")");
   flags.AddCustom("poll-interval", [&](std::string_view v) { return DurationInto(v, &o.poll_interval, false); },
-                  "how often a followed file at its end is checked (default \"100ms\")");
+                  "fallback check of a followed file when inotify reports nothing (default \"1s\")");
   flags.AddCustom("checkpoint-interval",
                   [&](std::string_view v) { return DurationInto(v, &o.checkpoint_interval, true); },
                   "least time between two checkpoint writes (default \"20ms\")");

@@ -48,9 +48,10 @@ struct CatOptions {
   // this long to connect, is given up and its batches resent on a new one.
   // Default: 30s (-ack-timeout).
   std::chrono::nanoseconds ack_timeout = std::chrono::seconds(30);
-  // How often a followed file at its end is checked for growth, rotation
-  // and truncation. Default: 100ms (-poll-interval).
-  std::chrono::nanoseconds poll_interval = std::chrono::milliseconds(100);
+  // A followed file is read when inotify reports a change; this is the
+  // fallback check for growth, rotation and truncation when no event comes
+  // (and the only one where inotify is unavailable). Default: 1s (-poll-interval).
+  std::chrono::nanoseconds poll_interval = std::chrono::seconds(1);
   // Least time between two checkpoint writes. Default: 20ms (-checkpoint-interval).
   std::chrono::nanoseconds checkpoint_interval = std::chrono::milliseconds(20);
   // Reconnection backoff: first delay and cap, doubling with jitter.

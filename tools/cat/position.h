@@ -28,7 +28,6 @@ struct Position {
   uint32_t head_len = 0;
   uint64_t head_hash = 0;
 
-  bool SameFile(const Position& o) const { return dev == o.dev && ino == o.ino; }
   bool operator==(const Position&) const = default;
 };
 
