@@ -73,38 +73,38 @@ void ArchiveThread::Start() {
 }
 
 void ArchiveThread::Enqueue(std::string_view key) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   if (!queued_.emplace(key).second) return;
   queue_.emplace_back(key);
   counters_->pending_logs.fetch_add(1, std::memory_order_relaxed);
-  cv_.notify_all();
+  cv_.NotifyAll();
 }
 
 void ArchiveThread::Stop() {
   if (!thread_.joinable()) return;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     stopping_.store(true, std::memory_order_relaxed);
-    cv_.notify_all();
+    cv_.NotifyAll();
   }
   thread_.join();
 }
 
 bool ArchiveThread::WaitIdleForTest(std::chrono::milliseconds timeout) {
-  std::unique_lock<std::mutex> lock(mu_);
-  return cv_.wait_for(lock, timeout, [this] { return queue_.empty() && !busy_ && !budget_due_; });
+  MutexLock lock(&mu_);
+  return cv_.WaitFor(&mu_, timeout, [this]() REQUIRES(mu_) { return queue_.empty() && !busy_ && !budget_due_; });
 }
 
 void ArchiveThread::CheckBudgetSoon() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   if (!options_.budget()) return;
   budget_due_ = true;
-  cv_.notify_all();
+  cv_.NotifyAll();
 }
 
 bool ArchiveThread::BudgetRefusal(Status* status) const {
   if (!over_budget_.load(std::memory_order_relaxed)) return false;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   if (!over_budget_.load(std::memory_order_relaxed)) return false;
   *status = refusal_;
   return true;
@@ -139,15 +139,15 @@ void ArchiveThread::Run() {
            "live logs of an old release's clients, so they are kept as they are: never compressed, "
            "deleted or counted by -max-backups (the disk budget counts their bytes)");
   }
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   busy_ = false;
-  cv_.notify_all();
+  cv_.NotifyAll();
   for (;;) {
-    auto ready = [this] { return stopping() || !queue_.empty() || budget_due_; };
+    auto ready = [this]() REQUIRES(mu_) { return stopping() || !queue_.empty() || budget_due_; };
     if (options_.budget()) {
-      if (!cv_.wait_until(lock, next_budget_, ready)) budget_due_ = true;
+      if (!cv_.WaitUntil(&mu_, next_budget_, ready)) budget_due_ = true;
     } else {
-      cv_.wait(lock, ready);
+      cv_.Wait(&mu_, ready);
     }
     if (stopping()) break;
     if (!queue_.empty()) {
@@ -156,24 +156,24 @@ void ArchiveThread::Run() {
       queued_.erase(key);  // a rotation from now on queues it again
       counters_->pending_logs.fetch_sub(1, std::memory_order_relaxed);
       busy_ = true;
-      lock.unlock();
+      mu_.Unlock();
       TidyKey(key);
-      lock.lock();
+      mu_.Lock();
       // A rotation made a new piece: check the budget soon, at most once a
       // second however many logs rotate (each check lists the whole root).
       if (options_.budget()) next_budget_ = std::min(next_budget_, last_budget_ + kBudgetEveryWhenOver);
     } else {
       busy_ = true;
-      lock.unlock();
+      mu_.Unlock();
       EnforceBudget();
-      lock.lock();
+      mu_.Lock();
       budget_due_ = false;
       last_budget_ = std::chrono::steady_clock::now();
       next_budget_ = last_budget_ +
                      (over_budget_.load(std::memory_order_relaxed) ? kBudgetEveryWhenOver : kBudgetEvery);
     }
     busy_ = false;
-    cv_.notify_all();
+    cv_.NotifyAll();
   }
 }
 
@@ -400,7 +400,7 @@ void ArchiveThread::EnforceBudget() {
         ", and no rotated piece is left to delete (only live logs and files the scribe does not "
         "own); writes are refused until space is freed");
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   const bool over = !refusal.ok();
   if (over != over_budget_.load(std::memory_order_relaxed)) {
     Report(over ? refusal.message() : "the disk budget is met again; writes are accepted");

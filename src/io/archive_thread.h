@@ -52,7 +52,6 @@
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -60,6 +59,7 @@
 #include <vector>
 
 #include "clock.h"
+#include "mutex.h"  // src/common
 #include "codec.h"
 #include "file_compressor.h"
 #include "log_root.h"
@@ -167,15 +167,15 @@ class ArchiveThread {
   std::thread thread_;
 
   // Protected by mu_.
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::string> queue_;
-  std::unordered_set<std::string> queued_;
-  bool busy_ = false;  // the walk, a log or the budget is being worked on
-  bool budget_due_ = false;
-  std::chrono::steady_clock::time_point next_budget_{};
-  std::chrono::steady_clock::time_point last_budget_{};  // when the last check ended
-  Status refusal_;     // why writes are refused (see over_budget_)
+  mutable Mutex mu_;
+  CondVar cv_;
+  std::deque<std::string> queue_ GUARDED_BY(mu_);
+  std::unordered_set<std::string> queued_ GUARDED_BY(mu_);
+  bool busy_ GUARDED_BY(mu_) = false;  // the walk, a log or the budget is being worked on
+  bool budget_due_ GUARDED_BY(mu_) = false;
+  std::chrono::steady_clock::time_point next_budget_ GUARDED_BY(mu_){};
+  std::chrono::steady_clock::time_point last_budget_ GUARDED_BY(mu_){};  // when the last check ended
+  Status refusal_ GUARDED_BY(mu_);  // why writes are refused (see over_budget_)
   std::atomic<bool> over_budget_{false};  // written under mu_, read without
 
   // Archive thread only.

@@ -404,7 +404,7 @@ Status LogRoot::Rotate(std::string_view key, std::chrono::system_clock::time_poi
   const std::string current = filename + ".log";
   uint64_t seq = 0;
   {
-    std::lock_guard<std::mutex> lock(seq_mu_);
+    MutexLock lock(&seq_mu_);
     auto it = next_seq_.find(std::string(key));
     if (it != next_seq_.end()) seq = it->second;
   }
@@ -449,7 +449,7 @@ Status LogRoot::Rotate(std::string_view key, std::chrono::system_clock::time_poi
   }
   ::close(dirfd);
   if (result.ok()) {
-    std::lock_guard<std::mutex> lock(seq_mu_);
+    MutexLock lock(&seq_mu_);
     next_seq_[std::string(key)] = seq + 1;
   }
   return result;

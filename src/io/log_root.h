@@ -18,11 +18,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
+#include "mutex.h"  // src/common
 #include "status.h"
 
 namespace logscribe {
@@ -97,8 +97,8 @@ class LogRoot {
   uint64_t max_files_ = 0;                   // constant once writers run
   mutable std::atomic<uint64_t> files_{0};   // log files, for -max-files
   // Next piece number per key, once the key rotated in this process.
-  mutable std::mutex seq_mu_;
-  mutable std::unordered_map<std::string, uint64_t> next_seq_;  // guarded by seq_mu_
+  mutable Mutex seq_mu_;
+  mutable std::unordered_map<std::string, uint64_t> next_seq_ GUARDED_BY(seq_mu_);
   // Counts a file about to be created against -max-files: false at the
   // limit. ReleaseFileSlot() when it was not created after all.
   bool TakeFileSlot() const;

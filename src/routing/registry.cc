@@ -29,12 +29,12 @@ const char* Registry::RegistrationName(Registration r) {
 
 Registry::Registry(std::string routing, int max_misses)
     : routing_(std::move(routing)), max_misses_(max_misses < 1 ? 1 : max_misses) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   RecomputeLocked();
 }
 
 void Registry::SetListener(Listener listener) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   listener_ = std::move(listener);
   if (listener_) listener_(router_.load());
 }
@@ -46,7 +46,7 @@ Status Registry::Register(std::string_view id, std::string_view addr, std::strin
     return s;
   }
 
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   Registration what = Registration::kUnchanged;
   auto it = scribes_.find(id);
   if (it == scribes_.end()) {
@@ -72,7 +72,7 @@ Status Registry::Register(std::string_view id, std::string_view addr, std::strin
 
 std::vector<ScribeRecord> Registry::EndRound(const std::vector<PingResult>& results) {
   std::vector<ScribeRecord> dropped;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   for (const PingResult& r : results) {
     counters_.pings.fetch_add(1, std::memory_order_relaxed);
     if (!r.ok) counters_.pings_failed.fetch_add(1, std::memory_order_relaxed);
@@ -91,7 +91,7 @@ std::vector<ScribeRecord> Registry::EndRound(const std::vector<PingResult>& resu
 }
 
 std::vector<ScribeRecord> Registry::Scribes() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   std::vector<ScribeRecord> out;
   out.reserve(scribes_.size());
   for (const auto& [id, record] : scribes_) out.push_back(record);
@@ -99,7 +99,7 @@ std::vector<ScribeRecord> Registry::Scribes() const {
 }
 
 size_t Registry::size() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return scribes_.size();
 }
 
@@ -115,7 +115,7 @@ void Registry::RecomputeLocked() {
 }
 
 bool Registry::Deregister(std::string_view id, std::string_view addr) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   auto it = scribes_.find(id);
   if (it == scribes_.end() || it->second.addr != addr) return false;
   scribes_.erase(it);

@@ -16,11 +16,11 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "mutex.h"  // src/common
 #include "router.h"
 #include "scribe_id.h"  // src/common: kMaxScribeIdBytes
 #include "status.h"  // src/common/status.h
@@ -100,17 +100,16 @@ class Registry {
   const RegistryCounters& counters() const { return counters_; }
 
  private:
-  // REQUIRES: mu_ held.
-  void RecomputeLocked();
+  void RecomputeLocked() REQUIRES(mu_);
 
   // Constant after construction.
   const std::string routing_;
   const int max_misses_;
 
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   // State below is protected by mu_.
-  std::map<std::string, ScribeRecord, std::less<>> scribes_;
-  Listener listener_;
+  std::map<std::string, ScribeRecord, std::less<>> scribes_ GUARDED_BY(mu_);
+  Listener listener_ GUARDED_BY(mu_);
 
   // Written under mu_, read without it.
   std::atomic<std::shared_ptr<const Router>> router_;

@@ -19,7 +19,7 @@ Forwarder::~Forwarder() { Stop(); }
 void Forwarder::OnRouter(std::shared_ptr<const Router> router) {
   Finished done;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (stopping_) return;
     router_ = std::move(router);
     std::unordered_map<std::string, const ScribeEndpoint*> live;
@@ -64,12 +64,12 @@ void Forwarder::OnRouter(std::shared_ptr<const Router> router) {
 }
 
 void Forwarder::MarkLeaving(const std::string& id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   leaving_ids_.insert(id);
 }
 
 void Forwarder::UnmarkLeaving(const std::string& id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   leaving_ids_.erase(id);
 }
 
@@ -94,7 +94,7 @@ Status Forwarder::Submit(std::vector<std::unique_ptr<FileChunk>> chunks, uint64_
                          Completion* completion) {
   Finished done;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (stopping_) {
       return Refuse(ForwardRefusal::kStopping, Status::Unavailable("the mediator is shutting down"));
     }
@@ -256,7 +256,7 @@ bool Forwarder::Drain(std::chrono::milliseconds timeout) {
 void Forwarder::Stop() {
   Finished done;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (!stopping_) {
       stopping_ = true;
       const Status why = Status::Unavailable("the mediator is shutting down");
@@ -311,7 +311,7 @@ SinkStats Forwarder::Stats() const {
 ForwarderStats Forwarder::Detailed() const {
   ForwarderStats s;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     for (const auto& [id, stats] : stats_) {
       s.scribes.push_back(stats);
       auto link = links_.find(id);

@@ -29,7 +29,6 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -37,6 +36,7 @@
 #include <vector>
 
 #include "file_fence.h"
+#include "mutex.h"  // src/common
 #include "admission.h"  // src/io
 #include "forward_part.h"
 #include "router.h"
@@ -147,23 +147,24 @@ class Forwarder final : public Sink {
   friend class ScribeLink;
   using Finished = std::vector<std::pair<ForwardPart*, Status>>;
 
-  // REQUIRES: mu_ held, for every *Locked method.
-  void DispatchLocked(const std::vector<FileFence::Send>& sends, Finished* done);
-  void AckedLocked(const ScribeLink& link, const std::vector<ForwardPart*>& parts, Finished* done);
-  void FailedLocked(const std::vector<ForwardPart*>& parts, const Status& status, Finished* done);
+  void DispatchLocked(const std::vector<FileFence::Send>& sends, Finished* done) REQUIRES(mu_);
+  void AckedLocked(const ScribeLink& link, const std::vector<ForwardPart*>& parts, Finished* done)
+      REQUIRES(mu_);
+  void FailedLocked(const std::vector<ForwardPart*>& parts, const Status& status, Finished* done)
+      REQUIRES(mu_);
   void RetryLocked(const std::string& scribe_id, const std::vector<ForwardPart*>& parts,
-                   const grpc::Status& why, Finished* done);
-  ScribeLink* LinkForLocked(const ScribeEndpoint& endpoint);
+                   const grpc::Status& why, Finished* done) REQUIRES(mu_);
+  ScribeLink* LinkForLocked(const ScribeEndpoint& endpoint) REQUIRES(mu_);
   // A part is written again after `part.failed_by` failed it: the only way a
   // line can reach the disk twice.
-  void CountResendLocked(const ForwardPart& part);
+  void CountResendLocked(const ForwardPart& part) REQUIRES(mu_);
   // A batch of `lines`, `bytes` was written to `link`'s stream.
-  void CountSentLocked(const ScribeLink& link, uint64_t lines, uint64_t bytes);
+  void CountSentLocked(const ScribeLink& link, uint64_t lines, uint64_t bytes) REQUIRES(mu_);
   // Counts a refusal and returns `status`.
   Status Refuse(ForwardRefusal why, Status status);
 
-  // Tells the clients and frees the parts. REQUIRES: mu_ not held.
-  void Complete(Finished* done);
+  // Tells the clients and frees the parts.
+  void Complete(Finished* done) EXCLUDES(mu_);
   // A closed link released its last operation and deleted itself.
   void LinkFreed() { live_links_.fetch_sub(1, std::memory_order_acq_rel); }
 
@@ -171,16 +172,16 @@ class Forwarder final : public Sink {
   const ForwarderOptions options_;
   const std::vector<grpc::CompletionQueue*> cqs_;
 
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   // State below is protected by mu_.
-  std::shared_ptr<const Router> router_;
-  FileFence fence_;
-  std::unordered_map<std::string, ScribeLink*> links_;  // by scribe id; closed links are not here
-  std::set<ScribeLink*> leaving_links_;                // draining after a Deregister
-  std::set<std::string> leaving_ids_;                  // marked by MarkLeaving
-  std::map<std::string, ScribeForwardStats> stats_;     // by scribe id
-  size_t next_cq_ = 0;
-  bool stopping_ = false;
+  std::shared_ptr<const Router> router_ GUARDED_BY(mu_);
+  FileFence fence_ GUARDED_BY(mu_);
+  std::unordered_map<std::string, ScribeLink*> links_ GUARDED_BY(mu_);  // by scribe id; closed links are not here
+  std::set<ScribeLink*> leaving_links_ GUARDED_BY(mu_);                // draining after a Deregister
+  std::set<std::string> leaving_ids_ GUARDED_BY(mu_);                  // marked by MarkLeaving
+  std::map<std::string, ScribeForwardStats> stats_ GUARDED_BY(mu_);     // by scribe id
+  size_t next_cq_ GUARDED_BY(mu_) = 0;
+  bool stopping_ GUARDED_BY(mu_) = false;
 
   // Counters, relaxed; written with or without mu_.
   std::atomic<uint64_t> queued_bytes_{0};

@@ -12,7 +12,7 @@ HealthChecker::HealthChecker(Registry* registry, grpc::CompletionQueue* cq, Heal
 HealthChecker::~HealthChecker() { Stop(); }
 
 void HealthChecker::Start() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   if (stopping_ || alarm_pending_ || round_running_) return;
   ArmLocked(std::chrono::system_clock::now() + options_.interval);
 }
@@ -23,19 +23,20 @@ void HealthChecker::ArmLocked(std::chrono::system_clock::time_point when) {
 }
 
 void HealthChecker::Stop() {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   stopping_ = true;
   if (alarm_pending_) alarm_.Cancel();
-  idle_cv_.wait_for(lock, options_.timeout + std::chrono::seconds(1),
-                    [this] { return !alarm_pending_ && !round_running_; });
+  idle_cv_.WaitFor(&mu_, options_.timeout + std::chrono::seconds(1), [this]() REQUIRES(mu_) {
+    return !alarm_pending_ && !round_running_;
+  });
 }
 
 void HealthChecker::OnAlarm(bool ok) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     alarm_pending_ = false;
     if (!ok || stopping_) {  // cancelled by Stop()
-      idle_cv_.notify_all();
+      idle_cv_.NotifyAll();
       return;
     }
     round_running_ = true;
@@ -112,10 +113,10 @@ void HealthChecker::EndRound() {
     if (!dropped.empty()) std::fflush(options_.log);
   }
   // The pings are done; their objects go with the next round or the checker.
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   round_running_ = false;
   if (stopping_) {
-    idle_cv_.notify_all();
+    idle_cv_.NotifyAll();
     return;
   }
   const auto next = round_started_ + options_.interval;

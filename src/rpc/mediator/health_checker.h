@@ -24,13 +24,13 @@
 #include <cstdio>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "call.h"
 #include "logscribe.grpc.pb.h"
+#include "mutex.h"  // src/common
 #include "registry.h"
 
 namespace logscribe {
@@ -88,8 +88,7 @@ class HealthChecker {
   // REQUIRES: on the CQ thread.
   void StartRound();
   void EndRound();
-  // REQUIRES: mu_ held.
-  void ArmLocked(std::chrono::system_clock::time_point when);
+  void ArmLocked(std::chrono::system_clock::time_point when) REQUIRES(mu_);
   logscribe::v1::Pinger::Stub* StubFor(const std::string& addr);
 
   // Constant after construction.
@@ -106,13 +105,13 @@ class HealthChecker {
   size_t outstanding_ = 0;
   std::chrono::system_clock::time_point round_started_;
 
-  std::mutex mu_;
-  std::condition_variable idle_cv_;
+  Mutex mu_;
+  CondVar idle_cv_;
   // State below is protected by mu_.
-  bool stopping_ = false;
-  bool alarm_pending_ = false;
-  bool round_running_ = false;
-  grpc::Alarm alarm_;
+  bool stopping_ GUARDED_BY(mu_) = false;
+  bool alarm_pending_ GUARDED_BY(mu_) = false;
+  bool round_running_ GUARDED_BY(mu_) = false;
+  grpc::Alarm alarm_ GUARDED_BY(mu_);
 
   MemberTag<HealthChecker> alarm_tag_{this, &HealthChecker::OnAlarm};
   std::atomic<uint64_t> rounds_{0};

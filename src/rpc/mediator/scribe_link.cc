@@ -26,7 +26,7 @@ void ScribeLink::Locked(Body body) {
   Forwarder::Finished done;
   bool free_me = false;
   {
-    std::lock_guard<std::mutex> lock(forwarder_->mu_);
+    MutexLock lock(&forwarder_->mu_);
     body(&done);
     free_me = state_ == State::kClosed && !Outstanding();
   }
@@ -38,7 +38,10 @@ void ScribeLink::Locked(Body body) {
   }
 }
 
-void ScribeLink::Start() { Connect(); }
+void ScribeLink::Start() {
+  forwarder_->mu_.AssertHeld();
+  Connect();
+}
 
 void ScribeLink::Connect() {
   state_ = State::kStarting;
@@ -55,6 +58,7 @@ void ScribeLink::Connect() {
 
 void ScribeLink::OnStart(bool ok) {
   Locked([&](Forwarder::Finished*) {
+    forwarder_->mu_.AssertHeld();
     start_pending_ = false;
     if (state_ != State::kStarting) {  // closed or broken meanwhile
       MaybeFinishStream();
@@ -83,6 +87,7 @@ void ScribeLink::WatchChannel() {
 
 void ScribeLink::OnChannelState(bool ok) {
   Locked([&](Forwarder::Finished*) {
+    forwarder_->mu_.AssertHeld();
     watch_pending_ = false;
     if (state_ != State::kStreaming || draining_) return;
     if (ok && channel_->GetState(false) != GRPC_CHANNEL_READY) {
@@ -103,6 +108,7 @@ void ScribeLink::MaybeHalfClose() {
 
 void ScribeLink::OnWritesDone(bool ok) {
   Locked([&](Forwarder::Finished*) {
+    forwarder_->mu_.AssertHeld();
     writes_done_pending_ = false;
     if (state_ != State::kStreaming) {
       MaybeFinishStream();
@@ -112,7 +118,10 @@ void ScribeLink::OnWritesDone(bool ok) {
   });
 }
 
-void ScribeLink::Enqueue(ForwardPart* part) { queued_.push_back(part); }
+void ScribeLink::Enqueue(ForwardPart* part) {
+  forwarder_->mu_.AssertHeld();
+  queued_.push_back(part);
+}
 
 void ScribeLink::MaybeWrite() {
   if (state_ != State::kStreaming || draining_ || write_pending_ || queued_.empty() ||
@@ -140,6 +149,7 @@ void ScribeLink::MaybeWrite() {
 
 void ScribeLink::OnWrite(bool ok) {
   Locked([&](Forwarder::Finished*) {
+    forwarder_->mu_.AssertHeld();
     write_pending_ = false;
     if (state_ != State::kStreaming) {
       MaybeFinishStream();
@@ -156,6 +166,7 @@ void ScribeLink::OnWrite(bool ok) {
 
 void ScribeLink::OnRead(bool ok) {
   Locked([&](Forwarder::Finished* done) {
+    forwarder_->mu_.AssertHeld();
     read_pending_ = false;
     if (state_ != State::kStreaming) {
       MaybeFinishStream();
@@ -216,6 +227,7 @@ void ScribeLink::MaybeFinishStream() {
 
 void ScribeLink::OnFinish(bool /*ok*/) {
   Locked([&](Forwarder::Finished* done) {
+    forwarder_->mu_.AssertHeld();
     finish_pending_ = false;
     stream_.reset();
     ctx_.reset();
@@ -245,6 +257,7 @@ void ScribeLink::OnFinish(bool /*ok*/) {
 
 void ScribeLink::OnBackoff(bool ok) {
   Locked([&](Forwarder::Finished*) {
+    forwarder_->mu_.AssertHeld();
     alarm_pending_ = false;
     if (leaving_) {  // the leave's deadline
       if (ok && state_ == State::kStreaming) {
@@ -258,6 +271,7 @@ void ScribeLink::OnBackoff(bool ok) {
 }
 
 bool ScribeLink::Leave(std::chrono::milliseconds timeout, std::vector<ForwardPart*>* unsent) {
+  forwarder_->mu_.AssertHeld();
   if (state_ != State::kStreaming || alarm_pending_) return false;
   leaving_ = true;
   draining_ = true;
@@ -279,6 +293,7 @@ std::vector<ForwardPart*> ScribeLink::TakeParts() {
 }
 
 std::vector<ForwardPart*> ScribeLink::Close(bool* free_now) {
+  forwarder_->mu_.AssertHeld();
   const State before = state_;
   state_ = State::kClosed;
   if (ctx_ != nullptr && before != State::kBroken) ctx_->TryCancel();

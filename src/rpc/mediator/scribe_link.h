@@ -59,7 +59,9 @@ class ScribeLink {
 
   const ScribeEndpoint& endpoint() const { return endpoint_; }
 
-  // REQUIRES: Forwarder::mu_ held, for the six below.
+  // The Forwarder calls these and the two counts below with its mu_ held; each asserts it
+  // (Mutex::AssertHeld), since the analysis cannot tell that the
+  // forwarder's mu_ and this link's forwarder_->mu_ are one.
   // Opens the stream.
   void Start();
   // Queues a part the fence assigned to this scribe; Flush() writes.
@@ -67,7 +69,10 @@ class ScribeLink {
   // Writes what is queued when the stream can take a write. Called once after
   // a request's parts are all queued, so they leave as one batch rather than
   // the first part alone and the rest after its write completes.
-  void Flush() { MaybeWrite(); }
+  void Flush() {
+    forwarder_->mu_.AssertHeld();
+    MaybeWrite();
+  }
   // Cancels everything and returns every part held: the unacknowledged sent
   // ones in the order they were sent, then the queued ones. Sets *free_now
   // when no operation is outstanding: the caller deletes the link.
@@ -79,8 +84,14 @@ class ScribeLink {
   // never sent. False when the link is not streaming: close it instead.
   bool Leave(std::chrono::milliseconds timeout, std::vector<ForwardPart*>* unsent);
   // Batches written and not yet acknowledged; parts queued, not yet written.
-  size_t batches_in_flight() const { return sent_.size(); }
-  size_t queued_parts() const { return queued_.size(); }
+  size_t batches_in_flight() const {
+    forwarder_->mu_.AssertHeld();
+    return sent_.size();
+  }
+  size_t queued_parts() const {
+    forwarder_->mu_.AssertHeld();
+    return queued_.size();
+  }
 
  private:
   enum class State { kStarting, kStreaming, kBroken, kBackoff, kClosed };
@@ -99,16 +110,15 @@ class ScribeLink {
   template <typename Body>
   void Locked(Body body);
 
-  // REQUIRES: Forwarder::mu_ held, for everything below.
-  void Connect();
-  void MaybeWrite();
-  void Broken(const grpc::Status& why);
-  void MaybeFinishStream();
-  void WatchChannel();
-  void MaybeHalfClose();
-  void HandleAck(Forwarder::Finished* done);
-  std::vector<ForwardPart*> TakeParts();
-  bool Outstanding() const {
+  void Connect() REQUIRES(forwarder_->mu_);
+  void MaybeWrite() REQUIRES(forwarder_->mu_);
+  void Broken(const grpc::Status& why) REQUIRES(forwarder_->mu_);
+  void MaybeFinishStream() REQUIRES(forwarder_->mu_);
+  void WatchChannel() REQUIRES(forwarder_->mu_);
+  void MaybeHalfClose() REQUIRES(forwarder_->mu_);
+  void HandleAck(Forwarder::Finished* done) REQUIRES(forwarder_->mu_);
+  std::vector<ForwardPart*> TakeParts() REQUIRES(forwarder_->mu_);
+  bool Outstanding() const REQUIRES(forwarder_->mu_) {
     return start_pending_ || read_pending_ || write_pending_ || finish_pending_ || alarm_pending_ ||
            watch_pending_ || writes_done_pending_;
   }
@@ -122,29 +132,29 @@ class ScribeLink {
   grpc::GenericStub stub_;
 
   // State below is protected by Forwarder::mu_.
-  State state_ = State::kStarting;
-  std::unique_ptr<grpc::ClientContext> ctx_;
-  std::unique_ptr<grpc::GenericClientAsyncReaderWriter> stream_;
-  bool start_pending_ = false;
-  bool read_pending_ = false;
-  bool write_pending_ = false;
-  bool finish_pending_ = false;
-  bool alarm_pending_ = false;
-  bool watch_pending_ = false;        // NotifyOnStateChange outstanding
-  bool writes_done_pending_ = false;
-  bool draining_ = false;             // the channel left READY: no new batch on this stream
-  bool half_closed_ = false;          // WritesDone was sent on this stream
-  std::deque<ForwardPart*> queued_;                     // assigned, not yet written
-  std::map<uint64_t, std::vector<ForwardPart*>> sent_;  // by seq: written, not yet acked
-  uint64_t next_seq_ = 1;
-  bool leaving_ = false;        // Leave(): drain, then close for good
-  int failures_ = 0;            // consecutive broken streams, for the backoff
-  grpc::Status last_error_;     // why the last stream broke
-  grpc::ByteBuffer out_;         // the batch being written
-  grpc::ByteBuffer in_bytes_;    // the ack being read
-  logscribe::v1::LogAck in_;     // ... and parsed
-  grpc::Status finish_status_;
-  grpc::Alarm alarm_;
+  State state_ GUARDED_BY(forwarder_->mu_) = State::kStarting;
+  std::unique_ptr<grpc::ClientContext> ctx_ GUARDED_BY(forwarder_->mu_);
+  std::unique_ptr<grpc::GenericClientAsyncReaderWriter> stream_ GUARDED_BY(forwarder_->mu_);
+  bool start_pending_ GUARDED_BY(forwarder_->mu_) = false;
+  bool read_pending_ GUARDED_BY(forwarder_->mu_) = false;
+  bool write_pending_ GUARDED_BY(forwarder_->mu_) = false;
+  bool finish_pending_ GUARDED_BY(forwarder_->mu_) = false;
+  bool alarm_pending_ GUARDED_BY(forwarder_->mu_) = false;
+  bool watch_pending_ GUARDED_BY(forwarder_->mu_) = false;        // NotifyOnStateChange outstanding
+  bool writes_done_pending_ GUARDED_BY(forwarder_->mu_) = false;
+  bool draining_ GUARDED_BY(forwarder_->mu_) = false;             // the channel left READY: no new batch on this stream
+  bool half_closed_ GUARDED_BY(forwarder_->mu_) = false;          // WritesDone was sent on this stream
+  std::deque<ForwardPart*> queued_ GUARDED_BY(forwarder_->mu_);                     // assigned, not yet written
+  std::map<uint64_t, std::vector<ForwardPart*>> sent_ GUARDED_BY(forwarder_->mu_);  // by seq: written, not yet acked
+  uint64_t next_seq_ GUARDED_BY(forwarder_->mu_) = 1;
+  bool leaving_ GUARDED_BY(forwarder_->mu_) = false;        // Leave(): drain, then close for good
+  int failures_ GUARDED_BY(forwarder_->mu_) = 0;            // consecutive broken streams, for the backoff
+  grpc::Status last_error_ GUARDED_BY(forwarder_->mu_);     // why the last stream broke
+  grpc::ByteBuffer out_ GUARDED_BY(forwarder_->mu_);         // the batch being written
+  grpc::ByteBuffer in_bytes_ GUARDED_BY(forwarder_->mu_);    // the ack being read
+  logscribe::v1::LogAck in_ GUARDED_BY(forwarder_->mu_);     // ... and parsed
+  grpc::Status finish_status_ GUARDED_BY(forwarder_->mu_);
+  grpc::Alarm alarm_ GUARDED_BY(forwarder_->mu_);
 
   MemberTag<ScribeLink> start_tag_{this, &ScribeLink::OnStart};
   MemberTag<ScribeLink> read_tag_{this, &ScribeLink::OnRead};

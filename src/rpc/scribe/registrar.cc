@@ -71,16 +71,16 @@ void Registrar::Watch() {
   const auto step = std::max<std::chrono::milliseconds>(interval / 4, std::chrono::milliseconds(10));
   auto registered_at = std::chrono::steady_clock::now();
   bool failing = false;
-  std::unique_lock<std::mutex> lock(mu_);
-  while (!stop_cv_.wait_for(lock, step, [this] { return stop_; })) {
+  mu_.Lock();
+  while (!stop_cv_.WaitFor(&mu_, step, [this]() REQUIRES(mu_) { return stop_; })) {
     const auto now = std::chrono::steady_clock::now();
     const auto heard =
         options_.pings == nullptr ? registered_at : std::max(options_.pings->Last(), registered_at);
     if (now - heard < 2 * interval) continue;
-    lock.unlock();
+    mu_.Unlock();
     const std::string error =
         RegisterOnce(std::min<std::chrono::milliseconds>(interval, std::chrono::seconds(2)));
-    lock.lock();
+    mu_.Lock();
     if (error.empty()) {
       registered_at = std::chrono::steady_clock::now();
       if (options_.log != nullptr) {
@@ -101,14 +101,15 @@ void Registrar::Watch() {
       }
     }
   }
+  mu_.Unlock();
 }
 
 void Registrar::Stop() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     stop_ = true;
   }
-  stop_cv_.notify_all();
+  stop_cv_.NotifyAll();
   if (watcher_.joinable()) watcher_.join();
 }
 

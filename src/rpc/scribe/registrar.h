@@ -14,14 +14,13 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 
 #include "logscribe.grpc.pb.h"
+#include "mutex.h"  // src/common
 #include "ping_monitor.h"
 #include "status.h"  // src/common/status.h
 
@@ -81,9 +80,9 @@ class Registrar {
   const std::shared_ptr<grpc::Channel> channel_;
   const std::unique_ptr<logscribe::v1::Register::Stub> stub_;
 
-  std::mutex mu_;
-  std::condition_variable stop_cv_;
-  bool stop_ = false;  // guarded by mu_
+  Mutex mu_;
+  CondVar stop_cv_;
+  bool stop_ GUARDED_BY(mu_) = false;
   std::thread watcher_;
   std::atomic<uint64_t> registrations_{0};
 };
