@@ -60,10 +60,7 @@ Status FileSink::Submit(std::vector<std::unique_ptr<FileChunk>> chunks, uint64_t
     return over;
   }
   if (chunks.empty()) {
-    if (completion != nullptr) {
-      completion->Arm(1);
-      completion->PartDone(Status::Ok());
-    }
+    CompleteEmpty(completion);
     return Status::Ok();
   }
   admission_.Observe(bytes);

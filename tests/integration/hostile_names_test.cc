@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "compressed_reader.h"
+#include "log_files.h"
 #include "logscribe.grpc.pb.h"
 #include "mediator_cluster.h"
 #include "rotated_name.h"
@@ -54,23 +55,6 @@ std::vector<std::string> HostileFilenames() {
       "f.log.0000000002-20200101T000000.000Z.zst.tmp",
       "f.log.0000000003-20991231T235959.999Z",
   };
-}
-
-bool WaitUntil(const std::function<bool()>& pred) {
-  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return true;
-}
-
-std::string ReadAny(const std::string& path) {
-  std::unique_ptr<CompressedReader> r;
-  std::string content;
-  if (Status s = CompressedReader::Open(path, &r); !s.ok()) return "<" + s.ToString() + ">";
-  if (Status s = r->ReadAll(&content); !s.ok()) return "<" + s.ToString() + ">";
-  return content;
 }
 
 // Every line of log `filename` in `dir`: its pieces oldest first, then the live file.

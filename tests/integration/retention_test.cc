@@ -22,6 +22,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include "compressed_reader.h"
+#include "log_files.h"
 #include "logscribe.grpc.pb.h"
 #include "metrics_scrape.h"
 #include "rotated_name.h"
@@ -35,25 +36,8 @@ namespace v1 = logscribe::v1;
 
 constexpr auto kDeadline = std::chrono::seconds(60);
 
-bool WaitUntil(const std::function<bool()>& pred) {
-  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return true;
-}
-
 void WriteText(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
-}
-
-std::string ReadAny(const std::string& path) {
-  std::unique_ptr<CompressedReader> r;
-  std::string content;
-  if (Status s = CompressedReader::Open(path, &r); !s.ok()) return "<" + s.ToString() + ">";
-  if (Status s = r->ReadAll(&content); !s.ok()) return "<" + s.ToString() + ">";
-  return content;
 }
 
 // What one log looks like on disk.

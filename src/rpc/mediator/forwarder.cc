@@ -104,10 +104,7 @@ Status Forwarder::Submit(std::vector<std::unique_ptr<FileChunk>> chunks, uint64_
                                         "its pings; retry later"));
     }
     if (chunks.empty()) {
-      if (completion != nullptr) {
-        completion->Arm(1);
-        completion->PartDone(Status::Ok());
-      }
+      CompleteEmpty(completion);
       return Status::Ok();
     }
     admission_.Observe(bytes);
