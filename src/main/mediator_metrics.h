@@ -26,7 +26,7 @@ struct MediatorMetricsSources {
   const PeerAllowList* allow_list = nullptr;
 };
 
-// The Prometheus text body (names under "logmediator_"; see README "Metrics").
+// The Prometheus text body (names under "logmediator_"; see docs/metrics.md).
 std::string RenderMediatorMetrics(const MediatorMetricsSources& sources);
 
 // Starts the endpoint on bind:port. /healthz answers 503 once *draining is

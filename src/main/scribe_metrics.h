@@ -27,7 +27,7 @@ struct ScribeMetricsSources {
   const PeerAllowList* allow_list = nullptr;
 };
 
-// The Prometheus text body (names under "logscribe_"; see README "Metrics").
+// The Prometheus text body (names under "logscribe_"; see docs/metrics.md).
 std::string RenderScribeMetrics(const ScribeMetricsSources& sources);
 
 // Starts the endpoint on bind:port; /healthz answers 503 once *draining is true.

@@ -29,7 +29,7 @@
 #   -h, -help          this text
 #
 # Keys are EC P-256 in PKCS#8 PEM, mode 0600. Certificates are written whole
-# with rename(2); see the README ("Security model") for renewal.
+# with rename(2); see docs/security.md for renewal.
 set -euo pipefail
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
