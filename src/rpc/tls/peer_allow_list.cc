@@ -52,7 +52,8 @@ grpc::Status PeerAllowList::Process(const InputMetadata&, grpc::AuthContext* con
   const std::string identity = context != nullptr ? Identity(*context) : "(no auth context)";
   Report(identity);
   return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
-                      "client certificate " + identity + " is not on this scribe's allow-list");
+                      "client certificate " + identity + " is on none of this server's allow-lists "
+                      "(-allow-cn, -allow-san and those of the other rights)");
 }
 
 std::string PeerAllowList::Identity(const grpc::AuthContext& context) {
@@ -71,7 +72,8 @@ void PeerAllowList::Report(const std::string& identity) {
     if (reported_.size() >= kMaxReported || !reported_.insert(identity).second) return;
   }
   std::fprintf(report_,
-               "logscribe: refused a call from %s: not in -allow-cn/-allow-san "
+               "logscribe: refused a call from %s: on no allow-list (-allow-cn, -allow-san, "
+               "-allow-read-*, -allow-scribe-*, -allow-admin-*) "
                "(further refusals of it are counted, not printed)\n",
                identity.c_str());
   std::fflush(report_);
