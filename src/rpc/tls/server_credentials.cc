@@ -67,7 +67,7 @@ Status MakeServerSecurity(const ServerSecurityOptions& options, ServerSecurity* 
     out->credentials->SetAuthMetadataProcessor(out->allow_list);
     out->description += "allow-list: " + out->allow_list->Describe() + " (the union of every right's lists)";
   } else {
-    out->description += "no write allow-list: any such certificate connects";
+    out->description += "no allow-list: any such certificate connects";
   }
   out->description += "; " + TlsRefreshText(f) + ")";
   return Status::Ok();
