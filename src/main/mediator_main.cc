@@ -81,6 +81,7 @@ int Run(int argc, char** argv) {
     sources.server = server.get();
     sources.queue_limit_bytes = options.server.queue_bytes;
     sources.allow_list = security.allow_list.get();
+    sources.rights = security.rights.get();
     if (Status s = StartMediatorMetrics(sources, options.server.pprof_bind, options.server.pport, &draining, &metrics);
         !s.ok()) {
       server->Shutdown(std::chrono::milliseconds(0));

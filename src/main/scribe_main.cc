@@ -173,6 +173,7 @@ int Run(int argc, char** argv) {
     sources.queue_limit_bytes = options.server.queue_bytes;
     sources.rpc = &server->counters();
     sources.allow_list = security.allow_list.get();
+    sources.rights = security.rights.get();
     if (Status s = StartScribeMetrics(sources, options.server.pprof_bind, options.server.pport, &draining, &metrics);
         !s.ok()) {
       if (registrar != nullptr) registrar->Stop();

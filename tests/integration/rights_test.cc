@@ -18,6 +18,7 @@
 #include "client_credentials.h"
 #include "log_client.h"
 #include "logscribe.grpc.pb.h"
+#include "metrics_scrape.h"
 #include "scribe_process.h"
 
 namespace logscribe::testing {
@@ -123,7 +124,7 @@ bool Has(const std::string& text, const std::string& needle) { return text.find(
 TEST(RightsTest, OnTheMediatorWritersCannotActAsScribesAndNoIdChangesHands) {
   std::vector<std::string> margs = {"-ping-interval", "200ms", "-max-misses", "2", "-allow-cn", "node-1",
                                     "-allow-scribe-cn", "scribe-a", "-allow-scribe-cn", "scribe-b",
-                                    "-allow-admin-cn", "admin"};
+                                    "-allow-admin-cn", "admin", "-pprof", "-pport", "0"};
   for (const auto& a : Serving("server")) margs.push_back(a);
   std::string out;
   auto mediator = ScribeProcess::Start(LOGMEDIATOR_BINARY, margs, &out);
@@ -182,6 +183,14 @@ TEST(RightsTest, OnTheMediatorWritersCannotActAsScribesAndNoIdChangesHands) {
       << mediator->output();
   EXPECT_TRUE(WaitUntil([&] { return Live("admin", m).count("b-at-a") == 0; })) << mediator->output();
   EXPECT_EQ(Live("admin", m).count("a"), 1u) << mediator->output();
+
+  // Every refusal is counted by right.
+  const auto metrics = Scrape(MetricsPort(*mediator));
+  EXPECT_EQ(metrics.at("logmediator_rights_refused_total{right=\"scribe\"}"), 2);
+  EXPECT_GE(metrics.at("logmediator_rights_refused_total{right=\"admin\"}"), 1);
+  EXPECT_EQ(metrics.at("logmediator_rights_refused_total{right=\"write\"}"), 1);
+  EXPECT_EQ(metrics.at("logmediator_scribe_takeovers_refused_total"), 2);
+  EXPECT_GE(metrics.at("logmediator_impostor_pings_total"), 2);
 
   EXPECT_EQ(scribe->Stop(), 0) << scribe->output();
   // Its own certificate may make it leave.
