@@ -118,7 +118,7 @@ size_t Registry::size() const {
 void Registry::RecomputeLocked() {
   std::vector<ScribeEndpoint> endpoints;
   endpoints.reserve(scribes_.size());
-  for (const auto& [id, record] : scribes_) endpoints.push_back({record.id, record.addr});
+  for (const auto& [id, record] : scribes_) endpoints.push_back({record.id, record.addr, record.identity});
   std::shared_ptr<const Router> router = MakeRouter(routing_, std::move(endpoints));
   if (router == nullptr) router = std::make_shared<RendezvousRouter>(std::vector<ScribeEndpoint>{});
   router_.store(router, std::memory_order_release);
