@@ -1,5 +1,7 @@
 #include "peer_allow_list.h"
 
+#include "rights.h"
+
 namespace logscribe {
 namespace {
 
@@ -9,23 +11,6 @@ constexpr const char* kSubjectAltName = "x509_subject_alternative_name";
 std::string Joined(const std::set<std::string>& names) {
   std::string out;
   for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
-
-// A certificate's names go to the log as printable text: control bytes as \xNN,
-// so a crafted CN cannot forge log lines.
-std::string Printable(grpc::string_ref value) {
-  std::string out;
-  for (const char c : value) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u >= 0x20 && u < 0x7f && c != '\\') {
-      out += c;
-    } else {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", u);
-      out += buf;
-    }
-  }
   return out;
 }
 
@@ -57,13 +42,7 @@ grpc::Status PeerAllowList::Process(const InputMetadata&, grpc::AuthContext* con
 }
 
 std::string PeerAllowList::Identity(const grpc::AuthContext& context) {
-  std::string cn;
-  for (const auto& v : context.FindPropertyValues(kCommonName)) cn = Printable(v);
-  std::string sans;
-  for (const auto& v : context.FindPropertyValues(kSubjectAltName)) {
-    sans += (sans.empty() ? "" : ", ") + Printable(v);
-  }
-  return "CN=" + (cn.empty() ? std::string("(none)") : cn) + " SAN=[" + sans + "]";
+  return PeerIdentityOf(context).Describe();  // printable: a crafted CN cannot forge log lines
 }
 
 void PeerAllowList::Report(const std::string& identity) {
