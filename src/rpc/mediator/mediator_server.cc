@@ -73,9 +73,9 @@ Status MediatorServer::Start(MediatorServerOptions options, std::unique_ptr<Medi
                     stopping, answers(MediatorCall::kRoute), rights, Right::kAdmin};
   s->version_kind_ = {&s->mediator_service_, &v1::Mediator::AsyncService::RequestGetVersion,
                       [state](const grpc::ServerContext&, const v1::VersionRequest& q, v1::VersionResponse* r) {
-                      return HandleVersion(*state, q, r);
-                    },
-                    stopping, answers(MediatorCall::kGetVersion), rights, Right::kAdmin};
+                        return HandleVersion(*state, q, r);
+                      },
+                      stopping, answers(MediatorCall::kGetVersion), rights, Right::kAdmin};
   s->stats_kind_ = {&s->mediator_service_, &v1::Mediator::AsyncService::RequestGetStats,
                     [state](const grpc::ServerContext&, const v1::StatsRequest& q, v1::StatsResponse* r) {
                       return HandleStats(*state, q, r);
@@ -83,10 +83,9 @@ Status MediatorServer::Start(MediatorServerOptions options, std::unique_ptr<Medi
                     stopping, answers(MediatorCall::kGetStats), rights, Right::kAdmin};
   s->responsibility_kind_ = {&s->mediator_service_,
                              &v1::Mediator::AsyncService::RequestGetScribesResponsibility,
-                             [state](const grpc::ServerContext&, const v1::ResponsibilityRequest& q, v1::ResponsibilityResponse* r) {
-                      return HandleResponsibility(*state, q, r);
-                    },
-                    stopping, answers(MediatorCall::kGetScribesResponsibility), rights, Right::kAdmin};
+                             [state](const grpc::ServerContext&, const v1::ResponsibilityRequest& q,
+                                     v1::ResponsibilityResponse* r) { return HandleResponsibility(*state, q, r); },
+                             stopping, answers(MediatorCall::kGetScribesResponsibility), rights, Right::kAdmin};
 
   for (auto& ctx : s->contexts_) {
     grpc::ServerCompletionQueue* cq = ctx->cq.get();
