@@ -47,6 +47,10 @@ class BatchBuilder {
   uint64_t bytes() const { return bytes_; }
   uint64_t lines() const { return lines_; }
 
+  // The chunks built so far, one per file (their keys, for checks made
+  // before the batch is taken).
+  const std::vector<std::unique_ptr<FileChunk>>& chunks() const { return chunks_; }
+
   // Hands over the chunks built so far and starts afresh.
   std::vector<std::unique_ptr<FileChunk>> Take();
   void Clear();

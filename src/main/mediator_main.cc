@@ -53,6 +53,7 @@ int Run(int argc, char** argv) {
   }
 
   MediatorServerOptions server_options(options.server.Serve(security.credentials));
+  server_options.rights = security.rights;
   server_options.routing = options.routing;
   server_options.max_misses = options.max_misses;
   server_options.version = kVersion;
@@ -80,6 +81,7 @@ int Run(int argc, char** argv) {
     sources.server = server.get();
     sources.queue_limit_bytes = options.server.queue_bytes;
     sources.allow_list = security.allow_list.get();
+    sources.rights = security.rights.get();
     if (Status s = StartMediatorMetrics(sources, options.server.pprof_bind, options.server.pport, &draining, &metrics);
         !s.ok()) {
       server->Shutdown(std::chrono::milliseconds(0));
@@ -101,6 +103,7 @@ int Run(int argc, char** argv) {
   std::printf("  security:  %s%s\n", security.description.c_str(),
               options.server.security.files.ca.empty() ? "; scribes are dialled without TLS"
                                                 : "; scribes are dialled with TLS (-ca)");
+  for (const std::string& line : security.rights->Describe()) std::printf("  rights:    %s\n", line.c_str());
   std::printf("  scribes:   start them with -mediator <this host>:%d\n", server->port());
   if (metrics != nullptr) {
     std::printf("  metrics:   http://%s:%d/metrics\n", options.server.pprof_bind.c_str(), metrics->port());
@@ -109,6 +112,10 @@ int Run(int argc, char** argv) {
   if (security.mode == TlsMode::kInsecure) {
     std::fprintf(stderr, "logmediator: warning: plaintext gRPC: anyone who can reach %s:%d can write logs "
                  "and register scribes (see -crt, -pk, -ca)\n", options.server.bind.c_str(), server->port());
+  }
+  if (options.server.security.allow_insecure_read) {
+    std::fprintf(stderr, "logmediator: warning: -allow-insecure-read: any peer that can reach %s:%d can read "
+                 "every log back\n", options.server.bind.c_str(), server->port());
   }
 
   std::fprintf(stderr, "logmediator: %s received, draining\n", WaitForStopSignal(signals));

@@ -155,6 +155,14 @@ std::string RenderMediatorMetrics(const MediatorMetricsSources& src) {
                 "Calls refused because the client certificate is not on -allow-cn/-allow-san.",
                 src.allow_list->refused_calls());
   }
+  if (src.rights != nullptr) AppendRightsMetrics(&out, "logmediator", *src.rights);
+  out.Counter("logmediator_scribe_takeovers_refused_total",
+              "Register or Deregister calls refused because another certificate holds the scribe id.",
+              Load(server.registry().counters().takeovers_refused));
+  out.Counter("logmediator_impostor_pings_total",
+              "Pings answered by a server whose certificate is not the one that registered the scribe id "
+              "(counted as failed).",
+              server.impostor_pings());
   return out.Take();
 }
 

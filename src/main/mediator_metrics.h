@@ -14,6 +14,7 @@
 #include "mediator_server.h"
 #include "metrics_http_server.h"
 #include "peer_allow_list.h"
+#include "rights.h"
 
 namespace logscribe {
 
@@ -24,6 +25,7 @@ struct MediatorMetricsSources {
   const MediatorServer* server = nullptr;
   uint64_t queue_limit_bytes = 0;
   const PeerAllowList* allow_list = nullptr;
+  const Rights* rights = nullptr;  // may be null
 };
 
 // The Prometheus text body (names under "logmediator_"; see docs/metrics.md).

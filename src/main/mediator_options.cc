@@ -10,6 +10,7 @@ namespace logscribe {
 
 int ParseMediatorOptions(int argc, const char* const* argv, MediatorOptions* o) {
   FlagSet flags("logmediator");
+  o->server.security.mediator = true;  // the scribe and admin rights: before Register()
   o->server.Register(&flags, "the mediator");
 
   flags.Group("Mediator");

@@ -42,4 +42,17 @@ void AppendRpcMetrics(PrometheusText* out, const std::string& prefix, const RpcC
              static_cast<double>(rpc.live_calls.load(std::memory_order_relaxed)));
 }
 
+void AppendRightsMetrics(PrometheusText* out, const std::string& prefix, const Rights& rights) {
+  const std::string name = prefix + "_rights_refused_total";
+  out->Family(name, "counter",
+              "Calls (or stream batches) refused PERMISSION_DENIED because the caller lacks the right, "
+              "by right: write (Log, LogBatch, LogStream, -write-scope), read, scribe, admin.");
+  for (int i = 0; i < kRights; ++i) {
+    const auto right = static_cast<Right>(i);
+    out->Sample(name, {{"right", RightName(right)}}, rights.refusals(right));
+  }
+  out->Counter(prefix + "_write_scope_refused_total",
+               "Writes refused because a file was outside the writer's -write-scope.", rights.scope_refusals());
+}
+
 }  // namespace logscribe

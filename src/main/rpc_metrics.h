@@ -9,10 +9,14 @@
 
 #include "call.h"
 #include "prometheus_text.h"
+#include "rights.h"
 
 namespace logscribe {
 
 // Appends the families, each named `prefix` + "_..." (logscribe_lines_received_total, ...).
 void AppendRpcMetrics(PrometheusText* out, const std::string& prefix, const RpcCounters& rpc);
+// Calls refused for want of a right (rights.h), by right, and the writes
+// refused by -write-scope (also counted under right="write").
+void AppendRightsMetrics(PrometheusText* out, const std::string& prefix, const Rights& rights);
 
 }  // namespace logscribe

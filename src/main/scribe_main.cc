@@ -145,6 +145,7 @@ int Run(int argc, char** argv) {
   if (Status s = FileSink::Create(root.get(), sink_options, &sink); !s.ok()) return Fail(s.message());
 
   ServeOptions server_options = options.server.Serve(security.credentials);
+  server_options.rights = security.rights;
   server_options.escape_newlines = options.escape_newlines;
   std::unique_ptr<ScribeServer> server;
   if (Status s = ScribeServer::Start(server_options, sink.get(), &server); !s.ok()) {
@@ -172,6 +173,7 @@ int Run(int argc, char** argv) {
     sources.queue_limit_bytes = options.server.queue_bytes;
     sources.rpc = &server->counters();
     sources.allow_list = security.allow_list.get();
+    sources.rights = security.rights.get();
     if (Status s = StartScribeMetrics(sources, options.server.pprof_bind, options.server.pport, &draining, &metrics);
         !s.ok()) {
       if (registrar != nullptr) registrar->Stop();
@@ -203,6 +205,7 @@ int Run(int argc, char** argv) {
               FormatSize(options.server.batch_bytes).c_str(), options.max_open_files,
               open_files_note.c_str(), FormatSize(options.server.limits.max_line_bytes).c_str());
   std::printf("  security:  %s\n", security.description.c_str());
+  for (const std::string& line : security.rights->Describe()) std::printf("  rights:    %s\n", line.c_str());
   if (registrar != nullptr) std::printf("  mediator:  %s\n", mediator_line.c_str());
   if (metrics != nullptr) {
     std::printf("  metrics:   http://%s:%d/metrics\n", options.server.pprof_bind.c_str(), metrics->port());
@@ -211,6 +214,10 @@ int Run(int argc, char** argv) {
   if (security.mode == TlsMode::kInsecure) {
     std::fprintf(stderr, "logscribe: warning: plaintext gRPC: anyone who can reach %s:%d can write logs "
                  "(see -crt, -pk, -ca)\n", options.server.bind.c_str(), server->port());
+  }
+  if (options.server.security.allow_insecure_read) {
+    std::fprintf(stderr, "logscribe: warning: -allow-insecure-read: any peer that can reach %s:%d can read "
+                 "every log back\n", options.server.bind.c_str(), server->port());
   }
 
   std::fprintf(stderr, "logscribe: %s received, draining\n", WaitForStopSignal(signals));

@@ -119,6 +119,7 @@ std::string RenderScribeMetrics(const ScribeMetricsSources& src) {
             "Calls refused because the client certificate is not on -allow-cn/-allow-san.",
             src.allow_list->refused_calls());
   }
+  if (src.rights != nullptr) AppendRightsMetrics(&out, "logscribe", *src.rights);
   return out.Take();
 }
 

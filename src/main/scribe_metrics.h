@@ -14,6 +14,7 @@
 #include "file_sink.h"
 #include "metrics_http_server.h"
 #include "peer_allow_list.h"
+#include "rights.h"
 
 namespace logscribe {
 
@@ -25,6 +26,7 @@ struct ScribeMetricsSources {
   uint64_t queue_limit_bytes = 0;
   const RpcCounters* rpc = nullptr;
   const PeerAllowList* allow_list = nullptr;
+  const Rights* rights = nullptr;  // may be null
 };
 
 // The Prometheus text body (names under "logscribe_"; see docs/metrics.md).

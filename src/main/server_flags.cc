@@ -60,10 +60,35 @@ void ServerFlags::Register(FlagSet* flags, const std::string& what) {
                    "PEM certificate (chain) of " + what + "; with -pk: TLS (default none: insecure)");
   flags->AddString("pk", &security.files.pk, "PEM private key of -crt, unencrypted (default none)");
   flags->AddRepeated("allow-cn", &security.allow_cn,
-                     "mutual TLS: a client certificate CN that may call; repeatable (default any)");
+                     "mutual TLS: a client certificate CN that may write (Log, LogBatch, LogStream); "
+                     "repeatable (default any certificate signed by -ca)");
   flags->AddRepeated("allow-san", &security.allow_san,
-                     "mutual TLS: a client certificate SAN (DNS, IP, URI, email) that may call; repeatable "
-                     "(default any)");
+                     "mutual TLS: a client certificate SAN (DNS, IP, URI, email) that may write; repeatable "
+                     "(default any certificate signed by -ca)");
+  flags->AddRepeated("allow-read-cn", &security.allow_read_cn,
+                     "mutual TLS: a client certificate CN that may read logs back; repeatable (default no one)");
+  flags->AddRepeated("allow-read-san", &security.allow_read_san,
+                     "mutual TLS: a client certificate SAN that may read logs back; repeatable (default no one)");
+  if (security.mediator) {
+    flags->AddRepeated("allow-scribe-cn", &security.allow_scribe_cn,
+                       "mutual TLS: a certificate CN that may Register and Deregister scribes; repeatable "
+                       "(default no one)");
+    flags->AddRepeated("allow-scribe-san", &security.allow_scribe_san,
+                       "mutual TLS: a certificate SAN that may Register and Deregister scribes; repeatable "
+                       "(default no one)");
+    flags->AddRepeated("allow-admin-cn", &security.allow_admin_cn,
+                       "mutual TLS: a certificate CN that may call Route, GetStats, GetVersion and "
+                       "GetScribesResponsibility; repeatable (default no one)");
+    flags->AddRepeated("allow-admin-san", &security.allow_admin_san,
+                       "mutual TLS: a certificate SAN that may call the admin calls; repeatable (default no one)");
+  }
+  flags->AddRepeated("write-scope", &security.write_scope,
+                     "mutual TLS: WHO=PREFIX lets the certificate whose CN or a SAN is WHO (* for any) write "
+                     "only under path PREFIX; {cn} in PREFIX is the writer's CN; a bare PREFIX means *=PREFIX "
+                     "(e.g. '{cn}'); with any rule, a writer no rule names writes nowhere; repeatable "
+                     "(default none: anywhere)");
+  flags->AddBool("allow-insecure-read", &security.allow_insecure_read,
+                 "without mutual TLS, serve reads to any peer, not only loopback ones (default false)");
 
   flags->Group("Metrics");
   flags->AddBool("pprof", &pprof, "serve /metrics (Prometheus) and /healthz over HTTP on -pport (default false)");

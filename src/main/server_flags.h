@@ -44,8 +44,11 @@ struct ServerFlags {
   uint64_t batch_bytes = 1 << 20;
   // How long shutdown waits for in-flight calls. Default: 5s (-shutdown-timeout).
   std::chrono::milliseconds shutdown_timeout{5000};
-  // TLS files and the client allow-list (server_credentials.h). Default: no
-  // files, insecure (-ca, -crt, -pk, -allow-cn, -allow-san).
+  // TLS files, the allow-lists of every right and the write scope
+  // (server_credentials.h, rights.h). Default: no files, insecure (-ca,
+  // -crt, -pk, -allow-cn, -allow-san, -allow-read-*, -write-scope,
+  // -allow-insecure-read; the mediator, which sets security.mediator before
+  // Register(), also -allow-scribe-* and -allow-admin-*).
   ServerSecurityOptions security;
   // Serve /metrics and /healthz over HTTP. Default: false (-pprof, the seed's name).
   bool pprof = false;

@@ -16,6 +16,12 @@ Status ValidateRegistration(std::string_view id, std::string_view addr) {
   return ValidateHostPort(addr, "addr");
 }
 
+Status TakenBy(std::string_view id, const PeerIdentity& holder, const PeerIdentity& who) {
+  return Status::PermissionDenied("scribe id " + std::string(id) + " is held by the certificate " +
+                                  holder.Describe() + ", not " + who.Describe() +
+                                  " (a scribe id belongs to the certificate that first registered it)");
+}
+
 }  // namespace
 
 const char* Registry::RegistrationName(Registration r) {
@@ -40,13 +46,18 @@ void Registry::SetListener(Listener listener) {
 }
 
 Status Registry::Register(std::string_view id, std::string_view addr, std::string_view version,
-                          Registration* outcome) {
+                          const PeerIdentity& who, Registration* outcome) {
   if (Status s = ValidateRegistration(id, addr); !s.ok()) {
     counters_.registrations_refused.fetch_add(1, std::memory_order_relaxed);
     return s;
   }
 
   MutexLock lock(&mu_);
+  if (auto held = holders_.find(id); held != holders_.end() && !(held->second == who)) {
+    counters_.takeovers_refused.fetch_add(1, std::memory_order_relaxed);
+    return TakenBy(id, held->second, who);
+  }
+  holders_.try_emplace(std::string(id), who);
   Registration what = Registration::kUnchanged;
   auto it = scribes_.find(id);
   if (it == scribes_.end()) {
@@ -54,6 +65,7 @@ Status Registry::Register(std::string_view id, std::string_view addr, std::strin
     record.id.assign(id);
     record.addr.assign(addr);
     record.version.assign(version);
+    record.identity = who;
     scribes_.emplace(record.id, std::move(record));
     what = Registration::kAdded;
   } else {
@@ -106,7 +118,7 @@ size_t Registry::size() const {
 void Registry::RecomputeLocked() {
   std::vector<ScribeEndpoint> endpoints;
   endpoints.reserve(scribes_.size());
-  for (const auto& [id, record] : scribes_) endpoints.push_back({record.id, record.addr});
+  for (const auto& [id, record] : scribes_) endpoints.push_back({record.id, record.addr, record.identity});
   std::shared_ptr<const Router> router = MakeRouter(routing_, std::move(endpoints));
   if (router == nullptr) router = std::make_shared<RendezvousRouter>(std::vector<ScribeEndpoint>{});
   router_.store(router, std::memory_order_release);
@@ -114,14 +126,23 @@ void Registry::RecomputeLocked() {
   if (listener_) listener_(router);
 }
 
-bool Registry::Deregister(std::string_view id, std::string_view addr) {
+Status Registry::Deregister(std::string_view id, std::string_view addr, const PeerIdentity& who,
+                            bool* removed) {
+  *removed = false;
   MutexLock lock(&mu_);
+  auto held = holders_.find(id);
+  if (held != holders_.end() && !(held->second == who)) {
+    counters_.takeovers_refused.fetch_add(1, std::memory_order_relaxed);
+    return TakenBy(id, held->second, who);
+  }
   auto it = scribes_.find(id);
-  if (it == scribes_.end() || it->second.addr != addr) return false;
+  if (it == scribes_.end() || it->second.addr != addr) return Status::Ok();
   scribes_.erase(it);
+  if (held != holders_.end()) holders_.erase(held);  // leaving on purpose frees the id
   RecomputeLocked();
   counters_.deregistered.fetch_add(1, std::memory_order_relaxed);
-  return true;
+  *removed = true;
+  return Status::Ok();
 }
 
 }  // namespace logscribe

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "mutex.h"  // src/common
+#include "peer_identity.h"  // src/common
 #include "router.h"
 #include "scribe_id.h"  // src/common: kMaxScribeIdBytes
 #include "status.h"  // src/common/status.h
@@ -32,6 +33,9 @@ struct ScribeRecord {
   std::string addr;     // host:port the mediator dials
   std::string version;  // as the scribe sent it when it registered
   int misses = 0;       // consecutive failed pings
+  // The certificate that registered it (empty without mutual TLS): the
+  // mediator expects the same one when it dials the scribe.
+  PeerIdentity identity;
 };
 
 // The outcome of one ping of one scribe.
@@ -47,6 +51,7 @@ inline constexpr int kRegistrationKinds = 3;  // Registry::Registration
 struct RegistryCounters {
   std::atomic<uint64_t> registrations[kRegistrationKinds] = {};  // by Registry::Registration
   std::atomic<uint64_t> registrations_refused{0};  // InvalidArgument
+  std::atomic<uint64_t> takeovers_refused{0};      // PermissionDenied: an id another certificate holds
   std::atomic<uint64_t> dropped{0};                // scribes dropped after max_misses
   std::atomic<uint64_t> deregistered{0};           // scribes that left on their own (Deregister)
   std::atomic<uint64_t> pings{0};                  // ping results applied by EndRound
@@ -74,8 +79,19 @@ class Registry {
   // Adds or refreshes a scribe. InvalidArgument when the id is empty, too
   // long or has control characters, or `addr` is not host:port with a port
   // in 1..65535. Recomputes the router either way it succeeds.
+  //
+  // `who` is the registering peer's certificate. An id is held by the first
+  // identity that registers it, for the registry's lifetime, even after the
+  // scribe is dropped for missed pings: a Register or Deregister of that id
+  // from another identity is PermissionDenied, so no certificate can take
+  // over a scribe id it did not register. A Deregister by the holder frees
+  // the id.
   Status Register(std::string_view id, std::string_view addr, std::string_view version,
-                  Registration* outcome = nullptr);
+                  const PeerIdentity& who, Registration* outcome = nullptr);
+  Status Register(std::string_view id, std::string_view addr, std::string_view version,
+                  Registration* outcome = nullptr) {
+    return Register(id, addr, version, PeerIdentity(), outcome);
+  }
 
   // Applies one health round: a failed ping adds a miss, a good one clears
   // them; a scribe with max_misses misses is dropped. A result for an address
@@ -86,7 +102,13 @@ class Registry {
 
   // Removes a scribe that is leaving: true when `id` was registered at
   // `addr`. Recomputes the router when it removed one.
-  bool Deregister(std::string_view id, std::string_view addr);
+  bool Deregister(std::string_view id, std::string_view addr) {
+    bool removed = false;
+    return Deregister(id, addr, PeerIdentity(), &removed).ok() && removed;
+  }
+  // The same, PermissionDenied (nothing removed) when `id` is held by an
+  // identity other than `who`.
+  Status Deregister(std::string_view id, std::string_view addr, const PeerIdentity& who, bool* removed);
 
   // The live scribes, sorted by id.
   std::vector<ScribeRecord> Scribes() const;
@@ -109,6 +131,7 @@ class Registry {
   mutable Mutex mu_;
   // State below is protected by mu_.
   std::map<std::string, ScribeRecord, std::less<>> scribes_ GUARDED_BY(mu_);
+  std::map<std::string, PeerIdentity, std::less<>> holders_ GUARDED_BY(mu_);  // id -> who registered it
   Listener listener_ GUARDED_BY(mu_);
 
   // Written under mu_, read without it.

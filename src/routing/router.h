@@ -11,11 +11,16 @@
 #include <string_view>
 #include <vector>
 
+#include "peer_identity.h"  // src/common
+
 namespace logscribe {
 
 struct ScribeEndpoint {
   std::string id;    // unique, chosen by the scribe (-id)
   std::string addr;  // host:port the mediator dials
+  // The certificate that registered the id (empty without mutual TLS): the
+  // scribe at `addr` must present it when the mediator dials.
+  PeerIdentity identity = {};
 };
 
 class Router {

@@ -98,7 +98,11 @@ class MediatorTlsTest : public ::testing::Test {
   }
 
   void StartCluster() {
-    std::vector<std::string> args = {"-ping-interval", kPingInterval, "-max-misses", std::to_string(kMaxMisses)};
+    // The scribes present server.crt (CN localhost) when they register; the
+    // test's client (CN logscribe-client) calls the admin calls. Without
+    // these the scribe and admin rights admit no one in mutual TLS.
+    std::vector<std::string> args = {"-ping-interval", kPingInterval, "-max-misses", std::to_string(kMaxMisses),
+                                     "-allow-scribe-cn", "localhost", "-allow-admin-cn", "logscribe-client"};
     for (const auto& a : Mutual()) args.push_back(a);
     std::string out;
     mediator_ = ScribeProcess::Start(LOGMEDIATOR_BINARY, args, &out);

@@ -140,6 +140,35 @@ TEST(Registry, SnapshotsSurviveTheirReplacement) {
   EXPECT_NE(old, registry.router());
 }
 
+TEST(Registry, AnIdBelongsToTheCertificateThatRegisteredIt) {
+  Registry registry("rendezvous", 2);
+  const PeerIdentity a{"scribe-a", {"127.0.0.1", "localhost"}};
+  const PeerIdentity b{"scribe-b", {"127.0.0.1", "localhost"}};
+  ASSERT_TRUE(registry.Register("s1", "127.0.0.1:9001", "", a).ok());
+  // Another certificate can neither move it nor make it leave.
+  Status s = registry.Register("s1", "127.0.0.1:6666", "", b);
+  EXPECT_EQ(s.code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(s.message().find("scribe id s1 is held by the certificate CN=scribe-a"), std::string::npos)
+      << s.message();
+  bool removed = true;
+  EXPECT_EQ(registry.Deregister("s1", "127.0.0.1:9001", b, &removed).code(), StatusCode::kPermissionDenied);
+  EXPECT_FALSE(removed);
+  ASSERT_EQ(registry.Scribes().size(), 1u);
+  EXPECT_EQ(registry.Scribes()[0].addr, "127.0.0.1:9001");
+  EXPECT_EQ(registry.Scribes()[0].identity, a);
+  EXPECT_EQ(registry.counters().takeovers_refused.load(), 2u);
+  // Dropped for missed pings, the id is still a's.
+  registry.EndRound({{"s1", "127.0.0.1:9001", false}});
+  registry.EndRound({{"s1", "127.0.0.1:9001", false}});
+  ASSERT_EQ(registry.size(), 0u);
+  EXPECT_EQ(registry.Register("s1", "127.0.0.1:6666", "", b).code(), StatusCode::kPermissionDenied);
+  ASSERT_TRUE(registry.Register("s1", "127.0.0.1:9002", "", a).ok());  // a comes back, even moved
+  // Leaving on purpose frees the id.
+  ASSERT_TRUE(registry.Deregister("s1", "127.0.0.1:9002", a, &removed).ok());
+  EXPECT_TRUE(removed);
+  EXPECT_TRUE(registry.Register("s1", "127.0.0.1:6666", "", b).ok());
+}
+
 TEST(Registry, ConcurrentRegistrationsAndRoundsAreSafe) {
   Registry registry("rendezvous", 2);
   std::vector<std::thread> threads;

@@ -19,6 +19,9 @@
 #   -client-cn CN      CN of the client certificate (default: logscribe-client)
 #   -client-san NAME   a SAN of the client certificate (repeatable; default: none)
 #   -client NAME=CN    one more client certificate, NAME.crt and NAME.key, with that CN (repeatable)
+#   -server NAME=CN    one more server certificate, NAME.crt and NAME.key, with that CN and the
+#                      server certificate's SANs, for serverAuth and clientAuth: a scribe of its
+#                      own identity (repeatable)
 #   -days N            validity of the new leaf certificates in days (default: 365; the CA: 10 times)
 #   -reuse-ca          sign with the ca.crt and ca.key already in DIR instead of making a new CA
 #   -other-ca          also other-ca.crt/.key, an unrelated CA, and other-client.crt/.key, a client
@@ -48,6 +51,7 @@ server_sans=(127.0.0.1 localhost)
 server_usage="serverAuth, clientAuth"
 client_sans=()
 extra_clients=()
+extra_servers=()
 dir=""
 
 while (($#)); do
@@ -66,6 +70,8 @@ while (($#)); do
     -client-san) need "$@"; client_sans+=("$2"); shift 2 ;;
     -client) need "$@"; [[ "$2" == ?*=?* ]] || die "-client wants NAME=CN, not '$2'"
              extra_clients+=("$2"); shift 2 ;;
+    -server) need "$@"; [[ "$2" == ?*=?* ]] || die "-server wants NAME=CN, not '$2'"
+             extra_servers+=("$2"); shift 2 ;;
     -days) need "$@"; [[ "$2" =~ ^[1-9][0-9]*$ ]] || die "-days wants a positive number, not '$2'"
            days="$2"; shift 2 ;;
     -reuse-ca) reuse_ca=1; shift ;;
@@ -177,6 +183,12 @@ for spec in "${extra_clients[@]+"${extra_clients[@]}"}"; do
   name="${spec%%=*}"
   [[ "$name" =~ ^[A-Za-z0-9._-]+$ ]] || die "-client NAME must be a plain file name, not '$name'"
   make_leaf "$name" ca "${spec#*=}" clientAuth ""
+  made+=("$name.crt" "$name.key")
+done
+for spec in "${extra_servers[@]+"${extra_servers[@]}"}"; do
+  name="${spec%%=*}"
+  [[ "$name" =~ ^[A-Za-z0-9._-]+$ ]] || die "-server NAME must be a plain file name, not '$name'"
+  make_leaf "$name" ca "${spec#*=}" "$server_usage" "$server_san_list"
   made+=("$name.crt" "$name.key")
 done
 if ((other_ca)); then

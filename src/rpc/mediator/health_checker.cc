@@ -79,6 +79,7 @@ void HealthChecker::StartRound() {
     auto ping = std::make_unique<Ping>();
     ping->id = s.id;
     ping->addr = s.addr;
+    ping->identity = s.identity;
     logscribe::v1::PingRequest request;
     request.set_a(any(random_));
     request.set_b(any(random_));
@@ -97,7 +98,27 @@ void HealthChecker::StartRound() {
 }
 
 void HealthChecker::OnPing(Ping* ping, bool ok) {
-  const bool good = ok && ping->status.ok() && ping->response.res() == ping->expect;
+  bool good = ok && ping->status.ok() && ping->response.res() == ping->expect;
+  // In mutual TLS the scribe's id belongs to the certificate that registered
+  // it: the server at its address must present that one, or it is not the
+  // scribe (an address anyone with a scribe right could have named).
+  if (good && !ping->identity.empty()) {
+    const std::shared_ptr<const grpc::AuthContext> auth = ping->ctx.auth_context();
+    const PeerIdentity seen = auth != nullptr ? PeerIdentityOf(*auth) : PeerIdentity();
+    if (!(seen == ping->identity)) {
+      good = false;
+      impostors_.fetch_add(1, std::memory_order_relaxed);
+      if (options_.log != nullptr && impostors_reported_.size() < 1024 &&
+          impostors_reported_.insert(ping->id + "@" + ping->addr).second) {
+        std::fprintf(options_.log,
+                     "%s: scribe %s at %s presented the certificate %s, not the %s that registered it: "
+                     "its pings count as missed\n",
+                     options_.name.c_str(), ping->id.c_str(), ping->addr.c_str(), seen.Describe().c_str(),
+                     ping->identity.Describe().c_str());
+        std::fflush(options_.log);
+      }
+    }
+  }
   results_.push_back({ping->id, ping->addr, good});
   if (--outstanding_ == 0) EndRound();
 }

@@ -25,6 +25,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,7 @@
 #include "logscribe.grpc.pb.h"
 #include "mutex.h"  // src/common
 #include "registry.h"
+#include "rights.h"
 
 namespace logscribe {
 
@@ -61,12 +63,16 @@ class HealthChecker {
   void Stop();
 
   uint64_t rounds() const { return rounds_.load(std::memory_order_relaxed); }
+  // Pings answered with a certificate other than the one that registered
+  // the scribe's id (each counted as a failed ping).
+  uint64_t impostor_pings() const { return impostors_.load(std::memory_order_relaxed); }
 
  private:
   struct Ping {
     std::string id;
     std::string addr;
     int32_t expect = 0;
+    PeerIdentity identity;  // who registered the id; the scribe must present it
     grpc::ClientContext ctx;
     logscribe::v1::PingResponse response;
     grpc::Status status;
@@ -115,6 +121,10 @@ class HealthChecker {
 
   MemberTag<HealthChecker> alarm_tag_{this, &HealthChecker::OnAlarm};
   std::atomic<uint64_t> rounds_{0};
+  std::atomic<uint64_t> impostors_{0};
+  // "id@addr" of scribes already reported for presenting another certificate
+  // (one line each). Used only on the CQ thread of the rounds.
+  std::set<std::string> impostors_reported_;
 };
 
 }  // namespace logscribe

@@ -5,10 +5,11 @@
 
 namespace logscribe {
 
-grpc::Status HandleRegister(const MediatorState& state, const logscribe::v1::RegisterRequest& request,
+grpc::Status HandleRegister(const MediatorState& state, const PeerIdentity& who,
+                            const logscribe::v1::RegisterRequest& request,
                             logscribe::v1::RegisterResponse* response) {
   Registry::Registration what;
-  if (Status s = state.registry->Register(request.id(), request.addr(), request.version(), &what);
+  if (Status s = state.registry->Register(request.id(), request.addr(), request.version(), who, &what);
       !s.ok()) {
     return ToGrpcStatus(s);
   }
@@ -22,13 +23,16 @@ grpc::Status HandleRegister(const MediatorState& state, const logscribe::v1::Reg
   return grpc::Status::OK;
 }
 
-grpc::Status HandleDeregister(const MediatorState& state, const logscribe::v1::DeregisterRequest& request,
+grpc::Status HandleDeregister(const MediatorState& state, const PeerIdentity& who,
+                              const logscribe::v1::DeregisterRequest& request,
                               logscribe::v1::RegisterResponse* response) {
   // Marked first: the registry's change reaches the forwarder (OnRouter)
   // inside Deregister, and must find the link leaving rather than dead.
   state.forwarder->MarkLeaving(request.id());
-  const bool removed = state.registry->Deregister(request.id(), request.addr());
+  bool removed = false;
+  const Status s = state.registry->Deregister(request.id(), request.addr(), who, &removed);
   state.forwarder->UnmarkLeaving(request.id());
+  if (!s.ok()) return ToGrpcStatus(s);
   if (removed && state.log != nullptr) {
     std::fprintf(state.log, "%s: scribe %s at %s left\n", state.name.c_str(), request.id().c_str(),
                  request.addr().c_str());

@@ -26,13 +26,17 @@ struct MediatorState {
   std::FILE* log = stderr;
 };
 
-// res "Success", or INVALID_ARGUMENT naming the field.
-grpc::Status HandleRegister(const MediatorState& state, const logscribe::v1::RegisterRequest& request,
+// res "Success", INVALID_ARGUMENT naming the field, or PERMISSION_DENIED
+// when `who` (the caller's certificate) is not the identity holding the id.
+grpc::Status HandleRegister(const MediatorState& state, const PeerIdentity& who,
+                            const logscribe::v1::RegisterRequest& request,
                             logscribe::v1::RegisterResponse* response);
 // A stopping scribe: its link drains (what was sent is acknowledged on it)
 // while its files move to the other scribes. res "Success", or "Unknown" when
-// no scribe had that id and address.
-grpc::Status HandleDeregister(const MediatorState& state, const logscribe::v1::DeregisterRequest& request,
+// no scribe had that id and address; PERMISSION_DENIED when another
+// identity holds the id.
+grpc::Status HandleDeregister(const MediatorState& state, const PeerIdentity& who,
+                              const logscribe::v1::DeregisterRequest& request,
                               logscribe::v1::RegisterResponse* response);
 // INVALID_ARGUMENT for a path or filename the scribes would refuse,
 // UNAVAILABLE with no live scribe.

@@ -50,40 +50,42 @@ Status MediatorServer::Start(MediatorServerOptions options, std::unique_ptr<Medi
   s->state_.version = options.version;
   s->state_.log = options.log;
   const MediatorState* state = &s->state_;
+  const Rights* rights = options.rights.get();
+  // The registering peer's certificate, kept with its scribe id.
+  auto who = [rights](const grpc::ServerContext& ctx) {
+    return rights != nullptr ? rights->Identify(ctx).identity : PeerIdentity();
+  };
   const std::atomic<bool>* stopping = &shared.shutting_down;
   auto answers = [s](MediatorCall call) { return s->call_counters_.answers[static_cast<int>(call)]; };
   namespace v1 = logscribe::v1;
   s->register_kind_ = {&s->register_service_, &v1::Register::AsyncService::RequestRegister,
-                       [state](const v1::RegisterRequest& q, v1::RegisterResponse* r) {
-                         return HandleRegister(*state, q, r);
-                       },
-                       stopping, answers(MediatorCall::kRegister)};
+                       [state, who](const grpc::ServerContext& ctx, const v1::RegisterRequest& q,
+                                     v1::RegisterResponse* r) { return HandleRegister(*state, who(ctx), q, r); },
+                       stopping, answers(MediatorCall::kRegister), rights, Right::kScribe};
   s->deregister_kind_ = {&s->register_service_, &v1::Register::AsyncService::RequestDeregister,
-                         [state](const v1::DeregisterRequest& q, v1::RegisterResponse* r) {
-                           return HandleDeregister(*state, q, r);
-                         },
-                         stopping, answers(MediatorCall::kDeregister)};
+                         [state, who](const grpc::ServerContext& ctx, const v1::DeregisterRequest& q,
+                                       v1::RegisterResponse* r) { return HandleDeregister(*state, who(ctx), q, r); },
+                         stopping, answers(MediatorCall::kDeregister), rights, Right::kScribe};
   s->route_kind_ = {&s->mediator_service_, &v1::Mediator::AsyncService::RequestRoute,
-                    [state](const v1::RouteRequest& q, v1::RouteResponse* r) {
+                    [state](const grpc::ServerContext&, const v1::RouteRequest& q, v1::RouteResponse* r) {
                       return HandleRoute(*state, q, r);
                     },
-                    stopping, answers(MediatorCall::kRoute)};
+                    stopping, answers(MediatorCall::kRoute), rights, Right::kAdmin};
   s->version_kind_ = {&s->mediator_service_, &v1::Mediator::AsyncService::RequestGetVersion,
-                      [state](const v1::VersionRequest& q, v1::VersionResponse* r) {
+                      [state](const grpc::ServerContext&, const v1::VersionRequest& q, v1::VersionResponse* r) {
                         return HandleVersion(*state, q, r);
                       },
-                      stopping, answers(MediatorCall::kGetVersion)};
+                      stopping, answers(MediatorCall::kGetVersion), rights, Right::kAdmin};
   s->stats_kind_ = {&s->mediator_service_, &v1::Mediator::AsyncService::RequestGetStats,
-                    [state](const v1::StatsRequest& q, v1::StatsResponse* r) {
+                    [state](const grpc::ServerContext&, const v1::StatsRequest& q, v1::StatsResponse* r) {
                       return HandleStats(*state, q, r);
                     },
-                    stopping, answers(MediatorCall::kGetStats)};
+                    stopping, answers(MediatorCall::kGetStats), rights, Right::kAdmin};
   s->responsibility_kind_ = {&s->mediator_service_,
                              &v1::Mediator::AsyncService::RequestGetScribesResponsibility,
-                             [state](const v1::ResponsibilityRequest& q, v1::ResponsibilityResponse* r) {
-                               return HandleResponsibility(*state, q, r);
-                             },
-                             stopping, answers(MediatorCall::kGetScribesResponsibility)};
+                             [state](const grpc::ServerContext&, const v1::ResponsibilityRequest& q,
+                                     v1::ResponsibilityResponse* r) { return HandleResponsibility(*state, q, r); },
+                             stopping, answers(MediatorCall::kGetScribesResponsibility), rights, Right::kAdmin};
 
   for (auto& ctx : s->contexts_) {
     grpc::ServerCompletionQueue* cq = ctx->cq.get();

@@ -87,6 +87,7 @@ class MediatorServer {
   const Registry& registry() const { return *registry_; }
   const MediatorCallCounters& call_counters() const { return call_counters_; }
   uint64_t ping_rounds() const { return health_->rounds(); }
+  uint64_t impostor_pings() const { return health_->impostor_pings(); }
 
   // The sequence above.
   void Shutdown(std::chrono::milliseconds grace);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "forward_batch.h"
+#include "rights.h"
 
 namespace logscribe {
 namespace {
@@ -67,6 +68,20 @@ void ScribeLink::OnStart(bool ok) {
     if (!ok) {
       Broken(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the stream did not start"));
       return;
+    }
+    // Nothing is written before this point: a server at the scribe's address
+    // that is not the certificate that registered the id gets no line (the
+    // pings then drop the scribe; health_checker.cc).
+    if (!endpoint_.identity.empty()) {
+      const std::shared_ptr<const grpc::AuthContext> auth = ctx_->auth_context();
+      const PeerIdentity seen = auth != nullptr ? PeerIdentityOf(*auth) : PeerIdentity();
+      if (!(seen == endpoint_.identity)) {
+        Broken(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                            "the server at " + endpoint_.addr + " presented the certificate " + seen.Describe() +
+                                ", not the " + endpoint_.identity.Describe() + " that registered scribe " +
+                                endpoint_.id));
+        return;
+      }
     }
     state_ = State::kStreaming;
     read_pending_ = true;

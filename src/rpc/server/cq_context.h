@@ -21,6 +21,7 @@
 #include "serve_limits.h"
 #include "logscribe.grpc.pb.h"
 #include "message_inflater.h"
+#include "rights.h"
 #include "sink.h"
 
 namespace logscribe {
@@ -45,6 +46,9 @@ struct ServerShared {
   grpc::AsyncGenericService* generic = nullptr;  // Log and LogBatch
   Sink* sink = nullptr;
   RpcCounters* counters = nullptr;
+  // Every handler checks its right with it (rights.h); null: all allowed.
+  // Owned by ServeOptions::rights, which outlives the server.
+  const Rights* rights = nullptr;
   // As the server was started with them (ServeOptions::limits).
   ServeLimits limits;
   // The lines' format: limits.max_line_bytes and ServeOptions::escape_newlines.
@@ -74,6 +78,16 @@ struct CqContext {
   WireEntries wire_entries;  // LogBatch and LogStream parses, reused likewise
   MessageInflater inflater;  // the bytes of the request being parsed, likewise
   ReadingCalls reading;
+
+  // OK when `peer` may write every file `builder` holds, or the write
+  // scope's PERMISSION_DENIED for the first that it may not (rights.h).
+  Status CheckWriteScope(const Rights::Peer& peer) const {
+    if (!peer.scoped || shared->rights == nullptr) return Status::Ok();
+    for (const auto& chunk : builder.chunks()) {
+      if (Status s = shared->rights->CheckWriteScope(peer, chunk->key); !s.ok()) return s;
+    }
+    return Status::Ok();
+  }
 
   // Submits what `builder` holds to the sink, with `done` to tell; on OK
   // counts the batch. The builder is empty afterwards either way.

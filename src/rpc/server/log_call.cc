@@ -48,6 +48,7 @@ void UnaryLogCall::Reset() {
   method_.reset();
   read_timed_out_ = false;
   result_ = Status::Ok();
+  peer_ = Rights::Peer();
 }
 
 void UnaryLogCall::OnRequest(bool ok) {
@@ -68,6 +69,14 @@ void UnaryLogCall::OnRequest(bool ok) {
   counters->live_calls.fetch_add(1, std::memory_order_relaxed);
   counters->CountStart(*method_);
   CancelStalledReads(ctx_, started_);
+  // The right before anything else: a refused caller's request is not read.
+  if (const Rights* rights = ctx_->shared->rights; rights != nullptr && rights->write_checked()) {
+    peer_ = rights->Identify(*server_ctx_);
+    if (Status s = rights->Check(peer_, Right::kWrite); !s.ok()) {
+      Finish(s);
+      return;
+    }
+  }
   // Admission before the read: a request the sink would refuse is not taken
   // off the connection at all.
   if (Status s = ctx_->shared->sink->Admit(&reserved_); !s.ok()) {
@@ -149,6 +158,7 @@ Status UnaryLogCall::Submit() {
   }
   ctx_->inflater.Done();
   in_.Clear();
+  if (s.ok()) s = ctx_->CheckWriteScope(peer_);  // the whole request or nothing
   if (!s.ok()) {
     builder->Clear();
     return s;

@@ -123,6 +123,7 @@ class UnaryLogCall final : public Completion, public Deliverable {
   UnaryLogCall* read_prev_ = nullptr;
   UnaryLogCall* read_next_ = nullptr;
   Status result_;
+  Rights::Peer peer_;  // who called, when the server checks writes (rights.h)
   bool counted_live_ = false;
   std::chrono::steady_clock::time_point started_;  // when the call arrived
 };

@@ -24,6 +24,17 @@ void LogStreamCall::OnRequest(bool ok) {
   counted_live_ = true;
   ctx_->shared->counters->live_calls.fetch_add(1, std::memory_order_relaxed);
   ctx_->shared->counters->CountStart(RpcMethod::kLogStream);
+  if (const Rights* rights = ctx_->shared->rights; rights != nullptr && rights->write_checked()) {
+    peer_ = rights->Identify(server_ctx_);
+    if (Status s = rights->Check(peer_, Right::kWrite); !s.ok()) {
+      // Nothing read, nothing written: the stream ends with the refusal.
+      ctx_->shared->counters->calls_failed.fetch_add(1, std::memory_order_relaxed);
+      end_ = ToGrpcStatus(s);
+      read_done_ = true;
+      MaybeFinish();
+      return;
+    }
+  }
   StartRead();
 }
 
@@ -70,6 +81,9 @@ void LogStreamCall::OnRead(bool ok) {
     MaybeFree();
     return;
   }
+  // A batch outside the writer's scope is refused whole and acked with the
+  // refusal, like any other refused batch; the stream goes on.
+  if (s.ok()) s = ctx_->CheckWriteScope(peer_);
   if (s.ok()) {
     auto* done = new BatchDone(this, seq, started);
     ++inflight_;

@@ -79,6 +79,7 @@ class LogStreamCall final {
   logscribe::v1::LogAck ack_out_;    // the ack being written
   grpc::ByteBuffer out_;             // ... serialised
   grpc::Status end_ = grpc::Status::OK;  // what Finish reports
+  Rights::Peer peer_;  // who called, when the server checks writes (rights.h)
   std::deque<logscribe::v1::LogAck> acks_;  // acks waiting for the write slot
   int inflight_ = 0;                 // batches submitted, not yet acked
   bool reading_ = false;             // a Read is outstanding

@@ -65,6 +65,7 @@ void StartLogScribe(grpc::Server* server, const ServeOptions& options, ServerSha
                     std::vector<std::unique_ptr<CqContext>>* contexts) {
   if (auto* health = server->GetHealthCheckService()) health->SetServingStatus(true);
   shared->limits = options.limits;
+  shared->rights = options.rights.get();
   shared->format.max_line_bytes = options.limits.max_line_bytes;
   shared->format.escape_newlines = options.escape_newlines;
   for (auto& cq : *cqs) contexts->push_back(std::make_unique<CqContext>(shared, std::move(cq)));

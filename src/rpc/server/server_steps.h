@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "cq_context.h"
+#include "rights.h"
 #include "serve_limits.h"
 #include "status.h"  // src/common/status.h
 
@@ -42,6 +43,9 @@ struct ServeOptions {
   bool escape_newlines = false;
   // Null means insecure. Default: null.
   std::shared_ptr<grpc::ServerCredentials> credentials;
+  // What each identity may do (rights.h), checked by every handler; null:
+  // everything is allowed (in-process test servers). Default: null.
+  std::shared_ptr<const Rights> rights;
 };
 
 // The LogScribe service and the generic service its unary methods are served

@@ -1,5 +1,6 @@
 // UnaryHandler: a unary RPC answered at once on its CQ's thread, from a
-// function: the mediator's Register and admin calls. One object per call, as
+// function: the mediator's Register and admin calls, each refused
+// PERMISSION_DENIED unless the caller holds the call's right. One object per call, as
 // every handler here; a Kind describes one RPC and outlives its calls.
 //
 // Thread contract: a call lives on its CQ's thread. Kind is constant after
@@ -16,6 +17,7 @@
 #include <functional>
 
 #include "call.h"
+#include "rights.h"
 
 namespace logscribe {
 
@@ -28,10 +30,15 @@ class UnaryHandler final {
   struct Kind {
     Service* service;
     RequestMethod request;
-    std::function<grpc::Status(const Request&, Response*)> handle;
+    // Runs only once the caller holds `right`; gets the call's context for
+    // who is calling (Register keeps the identity).
+    std::function<grpc::Status(const grpc::ServerContext&, const Request&, Response*)> handle;
     const std::atomic<bool>* shutting_down;
     // kRpcCodes counters, one per gRPC code, bumped once per answer; or null.
     std::atomic<uint64_t>* answers = nullptr;
+    // The right the call needs (rights.h); null rights: none checked.
+    const Rights* rights = nullptr;
+    Right right = Right::kAdmin;
   };
 
   // Asks gRPC for the next call of this kind on `cq`.
@@ -50,7 +57,9 @@ class UnaryHandler final {
       return;
     }
     if (!kind_->shutting_down->load(std::memory_order_relaxed)) Post(kind_, cq_);
-    const grpc::Status status = kind_->handle(request_, &response_);
+    grpc::Status status =
+        kind_->rights != nullptr ? kind_->rights->Check(server_ctx_, kind_->right) : grpc::Status::OK;
+    if (status.ok()) status = kind_->handle(server_ctx_, request_, &response_);
     if (kind_->answers != nullptr) {
       const int code = static_cast<int>(status.error_code());
       kind_->answers[StatusCodeIndex(code)].fetch_add(1, std::memory_order_relaxed);

@@ -1,5 +1,7 @@
 #include "peer_allow_list.h"
 
+#include "rights.h"
+
 namespace logscribe {
 namespace {
 
@@ -9,23 +11,6 @@ constexpr const char* kSubjectAltName = "x509_subject_alternative_name";
 std::string Joined(const std::set<std::string>& names) {
   std::string out;
   for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
-
-// A certificate's names go to the log as printable text: control bytes as \xNN,
-// so a crafted CN cannot forge log lines.
-std::string Printable(grpc::string_ref value) {
-  std::string out;
-  for (const char c : value) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u >= 0x20 && u < 0x7f && c != '\\') {
-      out += c;
-    } else {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", u);
-      out += buf;
-    }
-  }
   return out;
 }
 
@@ -52,17 +37,12 @@ grpc::Status PeerAllowList::Process(const InputMetadata&, grpc::AuthContext* con
   const std::string identity = context != nullptr ? Identity(*context) : "(no auth context)";
   Report(identity);
   return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
-                      "client certificate " + identity + " is not on this scribe's allow-list");
+                      "client certificate " + identity + " is on none of this server's allow-lists "
+                      "(-allow-cn, -allow-san and those of the other rights)");
 }
 
 std::string PeerAllowList::Identity(const grpc::AuthContext& context) {
-  std::string cn;
-  for (const auto& v : context.FindPropertyValues(kCommonName)) cn = Printable(v);
-  std::string sans;
-  for (const auto& v : context.FindPropertyValues(kSubjectAltName)) {
-    sans += (sans.empty() ? "" : ", ") + Printable(v);
-  }
-  return "CN=" + (cn.empty() ? std::string("(none)") : cn) + " SAN=[" + sans + "]";
+  return PeerIdentityOf(context).Describe();  // printable: a crafted CN cannot forge log lines
 }
 
 void PeerAllowList::Report(const std::string& identity) {
@@ -71,7 +51,8 @@ void PeerAllowList::Report(const std::string& identity) {
     if (reported_.size() >= kMaxReported || !reported_.insert(identity).second) return;
   }
   std::fprintf(report_,
-               "logscribe: refused a call from %s: not in -allow-cn/-allow-san "
+               "logscribe: refused a call from %s: on no allow-list (-allow-cn, -allow-san, "
+               "-allow-read-*, -allow-scribe-*, -allow-admin-*) "
                "(further refusals of it are counted, not printed)\n",
                identity.c_str());
   std::fflush(report_);

@@ -20,12 +20,16 @@ Status ServerTlsMode(const ServerSecurityOptions& options, TlsMode* mode) {
         "-allow-cn and -allow-san need mutual TLS (-ca, -crt and -pk): without client "
         "certificates there is no name to allow");
   }
-  return Status::Ok();
+  std::unique_ptr<Rights> rights;
+  return Rights::Make(options, *mode, &rights);
 }
 
 Status MakeServerSecurity(const ServerSecurityOptions& options, ServerSecurity* out) {
   const TlsFiles& f = options.files;
   if (Status s = ServerTlsMode(options, &out->mode); !s.ok()) return s;
+  std::unique_ptr<Rights> rights;
+  if (Status s = Rights::Make(options, out->mode, &rights); !s.ok()) return s;
+  out->rights = std::move(rights);
   if (out->mode == TlsMode::kInsecure) {
     out->credentials = grpc::InsecureServerCredentials();
     out->description = "insecure (plaintext; no -crt/-pk given)";
@@ -54,14 +58,16 @@ Status MakeServerSecurity(const ServerSecurityOptions& options, ServerSecurity* 
   }
   out->description = "mutual TLS (certificate " + f.crt + "; clients need a certificate signed by " +
                      f.ca + "; ";
-  if (!options.allow_cn.empty() || !options.allow_san.empty()) {
-    out->allow_list =
-        std::make_shared<PeerAllowList>(options.allow_cn, options.allow_san, options.refusal_report);
+  if (out->rights->write_listed()) {
+    // The union of every right's lists: a reader or a scribe that may not
+    // write still gets in; its handler checks its own right (rights.h).
+    out->allow_list = std::make_shared<PeerAllowList>(out->rights->AllCns(), out->rights->AllSans(),
+                                                      options.refusal_report);
     // One check per call, before any handler: see peer_allow_list.h.
     out->credentials->SetAuthMetadataProcessor(out->allow_list);
-    out->description += "allow-list: " + out->allow_list->Describe();
+    out->description += "allow-list: " + out->allow_list->Describe() + " (the union of every right's lists)";
   } else {
-    out->description += "no allow-list: any such certificate";
+    out->description += "no allow-list: any such certificate connects";
   }
   out->description += "; " + TlsRefreshText(f) + ")";
   return Status::Ok();

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "peer_allow_list.h"
+#include "rights.h"
 #include "status.h"  // src/common/status.h
 #include "tls_files.h"
 
@@ -26,18 +27,41 @@ namespace logscribe {
 
 struct ServerSecurityOptions {
   TlsFiles files;
-  // Mutual TLS only: the client certificate CNs, and SANs, that may call; a
-  // client matching either list is let in. Both empty: every client whose
-  // certificate chains to -ca. Default: empty (-allow-cn, -allow-san; repeatable).
+  // Mutual TLS only: the client certificate CNs, and SANs, that may write
+  // (Log, LogBatch, LogStream); a client matching either list may. Both
+  // empty: every client whose certificate chains to -ca.
+  // Default: empty (-allow-cn, -allow-san; repeatable).
   std::vector<std::string> allow_cn;
   std::vector<std::string> allow_san;
+  // Mutual TLS only: who may read (the read service). Both empty: no one.
+  // Default: empty (-allow-read-cn, -allow-read-san; repeatable).
+  std::vector<std::string> allow_read_cn;
+  std::vector<std::string> allow_read_san;
+  // The mediator, mutual TLS only: who may Register and Deregister scribes.
+  // Both empty: no one. Default: empty (-allow-scribe-cn, -allow-scribe-san).
+  std::vector<std::string> allow_scribe_cn;
+  std::vector<std::string> allow_scribe_san;
+  // The mediator, mutual TLS only: who may call Route, GetStats, GetVersion
+  // and GetScribesResponsibility. Both empty: no one.
+  // Default: empty (-allow-admin-cn, -allow-admin-san).
+  std::vector<std::string> allow_admin_cn;
+  std::vector<std::string> allow_admin_san;
+  // Mutual TLS only: -write-scope rules (rights.h, ParseWriteScope).
+  // Default: none, every writer writes anywhere (-write-scope; repeatable).
+  std::vector<std::string> write_scope;
+  // Without mutual TLS: serve reads to any peer, not only loopback ones.
+  // Default: false (-allow-insecure-read).
+  bool allow_insecure_read = false;
+  // Whether this is the mediator (the scribe and admin rights exist). Default: false.
+  bool mediator = false;
   // Where refused clients are reported, one line each. Default: stderr.
   std::FILE* refusal_report = stderr;
 };
 
 // The server's mode from which files were given, or InvalidArgument with one
 // sentence for a combination that makes no sense (-crt without -pk, -ca
-// without -crt/-pk, an allow-list without mutual TLS). Looks at no file.
+// without -crt/-pk, an allow-list or -write-scope without mutual TLS, a bad
+// -write-scope). Looks at no file.
 Status ServerTlsMode(const ServerSecurityOptions& options, TlsMode* mode);
 
 struct ServerSecurity {
@@ -46,6 +70,8 @@ struct ServerSecurity {
   std::shared_ptr<grpc::ServerCredentials> credentials;
   // Set as the credentials' AuthMetadataProcessor; null without an allow-list.
   std::shared_ptr<PeerAllowList> allow_list;
+  // Never null once MakeServerSecurity succeeded.
+  std::shared_ptr<const Rights> rights;
   // One line for the start-up block: "insecure", "TLS (...)", "mutual TLS (...)".
   std::string description;
 };
