@@ -23,6 +23,7 @@ struct CompressedReader::Engine {
   z_stream gzip{};
   bool gzip_ready = false;
   size_t zstd_pending = 1;  // ZSTD_decompressStream's last hint: 0 at a frame's end
+  bool gzip_member_end = false;  // the last gzip member ended and nothing of a next one was read
 
   ~Engine() {
     if (zstd != nullptr) ZSTD_freeDCtx(zstd);
@@ -45,7 +46,11 @@ Status CompressedReader::Open(const std::string& path, std::unique_ptr<Compresse
     if (errno == ENOENT) return Status(StatusCode::kNotFound, path + " is gone");
     return Status::FromErrno(errno, "cannot open " + path);
   }
-  std::unique_ptr<CompressedReader> reader(new CompressedReader(fd, codec, path));
+  return FromFd(fd, codec, path, out);
+}
+
+Status CompressedReader::FromFd(int fd, Codec codec, std::string name, std::unique_ptr<CompressedReader>* out) {
+  std::unique_ptr<CompressedReader> reader(new CompressedReader(fd, codec, std::move(name)));
   Engine& e = *reader->engine_;
   if (codec == Codec::kZstd) {
     e.zstd = ZSTD_createDCtx();
@@ -92,8 +97,11 @@ Status CompressedReader::Read(char* data, size_t n, size_t* got) {
     if (Status s = Fill(); !s.ok()) return s;
     if (in_eof_ && in_pos_ == in_len_) {
       // The input ended: fine only at the end of a complete stream.
-      const bool complete = codec_ == Codec::kZstd ? e.zstd_pending == 0 : false;
-      if (!complete) return Status(StatusCode::kDataLoss, path_ + " is truncated");
+      const bool complete = codec_ == Codec::kZstd ? e.zstd_pending == 0 : e.gzip_member_end;
+      if (!complete) {
+        truncated_ = true;
+        return Status(StatusCode::kDataLoss, path_ + " is truncated");
+      }
       done_ = true;
       return Status::Ok();
     }
@@ -112,15 +120,17 @@ Status CompressedReader::Read(char* data, size_t n, size_t* got) {
       e.gzip.avail_in = static_cast<uInt>(in_len_ - in_pos_);
       e.gzip.next_out = reinterpret_cast<Bytef*>(data);
       e.gzip.avail_out = static_cast<uInt>(n);
+      const uInt avail_before = e.gzip.avail_in;
       const int rc = inflate(&e.gzip, Z_NO_FLUSH);
       in_pos_ = in_len_ - e.gzip.avail_in;
       *got = n - e.gzip.avail_out;
       if (rc == Z_STREAM_END) {
-        // One member per file; anything after it is not ours.
-        done_ = true;
-        return Status::Ok();
-      }
-      if (rc != Z_OK && rc != Z_BUF_ERROR) {
+        // A member ended; what follows, if anything, is the next one.
+        e.gzip_member_end = true;
+        inflateReset(&e.gzip);
+      } else if (rc == Z_OK || rc == Z_BUF_ERROR) {
+        if (*got > 0 || e.gzip.avail_in < avail_before) e.gzip_member_end = false;
+      } else {
         return Status(StatusCode::kDataLoss, path_ + ": " + (e.gzip.msg ? e.gzip.msg : "bad gzip data"));
       }
     }

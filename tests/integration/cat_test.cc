@@ -6,15 +6,18 @@
 // Every load is bounded in lines; waits have deadlines and assert nothing
 // about time.
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <memory>
@@ -287,6 +290,45 @@ TEST(Cat, UnreachableTargetIsRetriedUntilItAppears) {
     ++lines;
   }
   EXPECT_EQ(lines, 1u) << out;
+}
+
+// The threads of `pid` other than its main one that do not block `sig`.
+std::string ThreadsNotBlocking(pid_t pid, int sig) {
+  std::string which;
+  const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+  DIR* d = opendir(tasks.c_str());
+  if (d == nullptr) return "<no " + tasks + ">";
+  std::vector<std::string> tids;
+  while (const dirent* e = readdir(d)) {
+    if (e->d_name[0] != '.') tids.emplace_back(e->d_name);
+  }
+  closedir(d);
+  for (const std::string& tid : tids) {
+    if (tid == std::to_string(pid)) continue;  // main: inside sigtimedwait, it waits for them
+    const std::string status = ReadFile(tasks + "/" + tid + "/status");
+    const size_t at = status.find("SigBlk:\t");
+    if (at == std::string::npos) continue;  // exited meanwhile
+    const unsigned long long blocked = std::strtoull(status.c_str() + at + 8, nullptr, 16);
+    if ((blocked & (1ull << (sig - 1))) == 0) which += " " + tid;
+  }
+  return which;
+}
+
+// SIGTERM goes to any thread that does not block it: were gRPC's threads
+// started before the stop signals were blocked, a SIGTERM arriving while
+// main is not in sigtimedwait would kill the process, with no drain and no
+// last checkpoint.
+TEST(Cat, EveryThreadButMainBlocksTheStopSignals) {
+  TempDir root;
+  auto scribe = StartScribe(root.path());
+  ASSERT_NE(scribe, nullptr);
+  CatProcess cat({"-target", scribe->target(), "-path", "node", "-file", "sig"});
+  ASSERT_TRUE(cat.started());
+  cat.Write("one\n");
+  ASSERT_TRUE(WaitUntil([&] { return Lines(root.path() + "/node/sig.log").size() == 1; })) << cat.output();
+  EXPECT_EQ(ThreadsNotBlocking(cat.pid(), SIGTERM), "");
+  EXPECT_EQ(ThreadsNotBlocking(cat.pid(), SIGINT), "");
+  EXPECT_EQ(cat.Kill(SIGTERM), 0) << cat.output();
 }
 
 TEST(Cat, APermanentRefusalEndsWithStatus1) {

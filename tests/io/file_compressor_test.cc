@@ -152,6 +152,50 @@ TEST_P(FileCompressorTest, ATruncatedCopyReadsAsDataLoss) {
   EXPECT_EQ(ReadBack(Compressed(), &back).code(), StatusCode::kDataLoss);
 }
 
+// Two pieces compressed on their own and joined (`cat a.gz b.gz`: what
+// logrotate can leave) read as one; cut short, the reader says truncated,
+// not damaged; a descriptor read from its offset on.
+TEST_P(FileCompressorTest, MembersReadOneAfterAnotherAndACutIsTruncated) {
+  const std::string first = Lines(200 << 10), second = "and a second member\n";
+  std::string joined;
+  for (const std::string* part : {&first, &second}) {
+    WriteFile(tmp_ / kName, *part);
+    FileCompressor c(GetParam(), 0, 0644);
+    CompressResult result;
+    ASSERT_TRUE(c.Compress(dirfd_, kName, &result).ok());
+    joined += ReadFile(Compressed());
+    ASSERT_EQ(::unlink(Compressed().c_str()), 0);
+  }
+  WriteFile(Compressed(), joined);
+  std::string back;
+  const Status s = ReadBack(Compressed(), &back);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(back, first + second);
+
+  WriteFile(Compressed(), joined.substr(0, joined.size() - 3));
+  std::unique_ptr<CompressedReader> r;
+  ASSERT_TRUE(CompressedReader::Open(Compressed(), &r).ok());
+  back.clear();
+  EXPECT_EQ(r->ReadAll(&back).code(), StatusCode::kDataLoss);
+  EXPECT_TRUE(r->truncated());
+
+  WriteFile(Compressed(), joined + "not a member");
+  ASSERT_TRUE(CompressedReader::Open(Compressed(), &r).ok());
+  back.clear();
+  EXPECT_EQ(r->ReadAll(&back).code(), StatusCode::kDataLoss);
+  EXPECT_FALSE(r->truncated());
+
+  WriteFile(Compressed(), "xyz" + joined);
+  const int fd = ::open(Compressed().c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::lseek(fd, 3, SEEK_SET), 3);
+  ASSERT_TRUE(CompressedReader::FromFd(fd, GetParam(), "joined", &r).ok());
+  EXPECT_EQ(r->fd(), fd);
+  back.clear();
+  ASSERT_TRUE(r->ReadAll(&back).ok());
+  EXPECT_EQ(back, first + second);
+}
+
 INSTANTIATE_TEST_SUITE_P(Codecs, FileCompressorTest, ::testing::Values(Codec::kZstd, Codec::kGzip),
                          [](const auto& info) { return std::string(CodecName(info.param)); });
 

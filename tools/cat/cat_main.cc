@@ -82,6 +82,11 @@ void CheckpointLoop(const CatOptions& o, Outbox* outbox, Position* written) {
 }
 
 int Run(int argc, char** argv) {
+  // First of all: MakeClientSecurity starts gRPC's executor and timer
+  // threads, and a thread that does not block SIGTERM takes it with the
+  // default action (death, no last checkpoint) whenever main is not inside
+  // sigtimedwait at that moment.
+  const sigset_t signals = BlockStopSignals();
   CatOptions o;
   std::string message;
   switch (ParseCatOptions(argc, argv, &o, &message)) {
@@ -119,8 +124,6 @@ int Run(int argc, char** argv) {
       return 1;
     }
   }
-  const sigset_t signals = BlockStopSignals();
-
   // Every stream gets a channel of its own (a distinct argument keeps gRPC
   // from sharing the subchannel): gRPC's reconnection backoff (1s growing to
   // 120s) would otherwise make our retries fail at once without dialing.

@@ -2,8 +2,6 @@
 
 #include <fcntl.h>
 #include <unistd.h>
-#include <zlib.h>
-#include <zstd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -29,36 +27,16 @@ Compression CompressionOf(std::string_view name) {
   return Compression::kNone;
 }
 
-// The inflating state of a compressed generation: compressed bytes read from
-// the descriptor into `in`, inflated into the caller's buffer.
-struct GenerationReader::Inflater {
-  std::vector<char> in = std::vector<char>(kInBytes);
-  size_t in_pos = 0, in_end = 0;
-  bool eof = false;       // the descriptor is at its end
-  bool finished = false;  // the last frame/member ended cleanly
-  z_stream z{};
-  bool z_init = false;
-  ZSTD_DStream* zs = nullptr;
-
-  ~Inflater() {
-    if (z_init) inflateEnd(&z);
-    if (zs != nullptr) ZSTD_freeDStream(zs);
-  }
-};
-
-GenerationReader::GenerationReader(int fd, Compression compression) : fd_(fd), compression_(compression) {
-  if (compression_ == Compression::kGzip) {
-    inflater_ = std::make_unique<Inflater>();
-    // 16 + MAX_WBITS: a gzip header, not a zlib one.
-    if (inflateInit2(&inflater_->z, 16 + MAX_WBITS) == Z_OK) {
-      inflater_->z_init = true;
-    } else {
-      error_ = "cannot start zlib";
-    }
-  } else if (compression_ == Compression::kZstd) {
-    inflater_ = std::make_unique<Inflater>();
-    inflater_->zs = ZSTD_createDStream();
-    if (inflater_->zs == nullptr) error_ = "cannot start zstd";
+GenerationReader::GenerationReader(int fd, Compression compression)
+    : fd_(compression == Compression::kNone ? fd : -1), compression_(compression) {
+  if (compression_ == Compression::kNone) return;
+  const bool gzip = compression_ == Compression::kGzip;
+  // Takes fd, also when it fails. The name reads in its messages: "gzip
+  // data: incorrect header check".
+  if (Status s = CompressedReader::FromFd(fd, gzip ? Codec::kGzip : Codec::kZstd, gzip ? "gzip data" : "zstd data",
+                                          &inflater_);
+      !s.ok()) {
+    error_ = s.message();
   }
 }
 
@@ -93,63 +71,20 @@ ssize_t GenerationReader::Read(char* buf, size_t n) {
 }
 
 ssize_t GenerationReader::ReadCompressed(char* buf, size_t n) {
-  Inflater& f = *inflater_;
   if (!error_.empty()) return -1;
-  size_t out = 0;
-  while (out == 0) {
-    if (f.in_pos == f.in_end && !f.eof) {
-      ssize_t got;
-      do {
-        got = read(fd_, f.in.data(), f.in.size());
-      } while (got < 0 && errno == EINTR);
-      if (got < 0) {
-        error_ = "read error";
-        return -1;
-      }
-      f.in_pos = 0;
-      f.in_end = static_cast<size_t>(got);
-      if (got == 0) f.eof = true;
-    }
-    if (f.in_pos == f.in_end && f.eof) {
-      if (f.finished) return 0;
+  size_t got = 0;
+  if (Status s = inflater_->Read(buf, n, &got); !s.ok()) {
+    if (inflater_->truncated()) {
       error_ = "the compressed stream ends early (still being written, or damaged)";
-      return -1;
-    }
-    if (compression_ == Compression::kGzip) {
-      f.z.next_in = reinterpret_cast<Bytef*>(f.in.data() + f.in_pos);
-      f.z.avail_in = static_cast<uInt>(f.in_end - f.in_pos);
-      f.z.next_out = reinterpret_cast<Bytef*>(buf);
-      f.z.avail_out = static_cast<uInt>(n);
-      const uInt avail_before = f.z.avail_in;
-      const int rc = inflate(&f.z, Z_NO_FLUSH);
-      f.in_pos = f.in_end - f.z.avail_in;
-      out = n - f.z.avail_out;
-      if (rc == Z_STREAM_END) {
-        // gzip files may hold several members: go on with the next one.
-        f.finished = true;
-        inflateReset(&f.z);
-      } else if (rc == Z_OK || rc == Z_BUF_ERROR) {
-        // Any progress after the end of a member starts another one.
-        if (out > 0 || f.z.avail_in < avail_before) f.finished = false;
-      } else {
-        error_ = "damaged gzip data";
-        return -1;
-      }
+    } else if (s.code() == StatusCode::kDataLoss) {
+      error_ = "damaged " + s.message();
     } else {
-      ZSTD_inBuffer in{f.in.data() + f.in_pos, f.in_end - f.in_pos, 0};
-      ZSTD_outBuffer o{buf, n, 0};
-      const size_t rc = ZSTD_decompressStream(f.zs, &o, &in);
-      if (ZSTD_isError(rc)) {
-        error_ = std::string("damaged zstd data: ") + ZSTD_getErrorName(rc);
-        return -1;
-      }
-      f.in_pos += in.pos;
-      out = o.pos;
-      f.finished = rc == 0;  // 0: a frame is complete and flushed
+      error_ = s.message();
     }
+    return -1;
   }
-  offset_ += out;
-  return static_cast<ssize_t>(out);
+  offset_ += got;
+  return static_cast<ssize_t>(got);
 }
 
 bool GenerationReader::SkipTo(uint64_t offset) {

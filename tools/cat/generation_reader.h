@@ -2,6 +2,8 @@
 // front to back: a plain file through its descriptor, or a rotated copy that
 // logrotate compressed (`.gz`, `.zst`), inflated on the fly. Offsets are
 // always offsets in the uncompressed bytes, as a checkpoint records them.
+// Compressed copies are read by CompressedReader (src/common), the reader
+// the scribe's tests and the loadgen verifier use.
 //
 // Thread contract: thread-compatible; owned by the input thread.
 #pragma once
@@ -12,6 +14,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+
+#include "compressed_reader.h"
 
 namespace logscribe::cat {
 
@@ -44,19 +48,17 @@ class GenerationReader {
   // kFingerprintBytes-sized heads are read this way).
   std::string ReadUpTo(size_t n);
 
-  int fd() const { return fd_; }
+  int fd() const { return inflater_ != nullptr ? inflater_->fd() : fd_; }
   Compression compression() const { return compression_; }
   uint64_t offset() const { return offset_; }
   const std::string& error() const { return error_; }
 
  private:
-  struct Inflater;
-
   ssize_t ReadCompressed(char* buf, size_t n);
 
-  const int fd_;
+  const int fd_;  // a plain file's; a compressed one's is the inflater's
   const Compression compression_;
-  std::unique_ptr<Inflater> inflater_;
+  std::unique_ptr<CompressedReader> inflater_;
   uint64_t offset_ = 0;  // uncompressed bytes returned so far
   std::string error_;
 };
