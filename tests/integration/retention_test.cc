@@ -75,6 +75,19 @@ LogOnDisk Inspect(const std::string& dir, const std::string& filename) {
   return log;
 }
 
+// Where the lines on disk first differ from `want`, and the pieces they came
+// from, for a failure message.
+std::string FirstDifference(const LogOnDisk& log, const std::vector<std::string>& want) {
+  size_t i = 0;
+  while (i < log.lines.size() && i < want.size() && log.lines[i] == want[i]) ++i;
+  std::string out = std::to_string(log.lines.size()) + " lines on disk, " + std::to_string(want.size()) +
+                    " acknowledged; first difference at " + std::to_string(i) + ": disk '" +
+                    (i < log.lines.size() ? log.lines[i] : "<end>") + "', acknowledged '" +
+                    (i < want.size() ? want[i] : "<end>") + "'; pieces:";
+  for (const std::string& r : log.rotations) out += " " + r;
+  return out;
+}
+
 class RetentionTest : public ::testing::Test {
  protected:
   void TearDown() override {
@@ -153,7 +166,7 @@ TEST_P(CompressionTest, EveryAcknowledgedLineIsInTheCompressedFiles) {
     })) << f << ": " << log.plain << " rotations still plain";
     EXPECT_GE(log.compressed, 10) << f;
     EXPECT_EQ(log.problem, "");
-    EXPECT_EQ(log.lines, acked[f]) << f;
+    EXPECT_EQ(log.lines, acked[f]) << f << ": " << FirstDifference(log, acked[f]);
   }
   const std::string ext = GetParam() == "zstd" ? ".zst" : ".gz";
   for (const std::string& name : ListFiles(Dir())) {
