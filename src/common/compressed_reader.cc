@@ -45,6 +45,11 @@ Status CompressedReader::Open(const std::string& path, std::unique_ptr<Compresse
     if (errno == ENOENT) return Status(StatusCode::kNotFound, path + " is gone");
     return Status::FromErrno(errno, "cannot open " + path);
   }
+  return FromFd(fd, codec, path, out);
+}
+
+Status CompressedReader::FromFd(int fd, Codec codec, const std::string& path,
+                                std::unique_ptr<CompressedReader>* out) {
   std::unique_ptr<CompressedReader> reader(new CompressedReader(fd, codec, path));
   Engine& e = *reader->engine_;
   if (codec == Codec::kZstd) {

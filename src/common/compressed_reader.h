@@ -19,6 +19,9 @@ class CompressedReader {
   // Opens `path`; the codec comes from its name (".zst", ".gz", else plain).
   // NOT_FOUND when the file does not exist.
   static Status Open(const std::string& path, std::unique_ptr<CompressedReader>* out);
+  // Takes `fd` (open for reading; closed by the reader, also on error) with
+  // the given codec; `name` is for messages.
+  static Status FromFd(int fd, Codec codec, const std::string& name, std::unique_ptr<CompressedReader>* out);
   ~CompressedReader();
   CompressedReader(const CompressedReader&) = delete;
   CompressedReader& operator=(const CompressedReader&) = delete;
