@@ -51,7 +51,8 @@ void FromPieces(int dirfd, const std::string& dir, const std::string& filename, 
       if (ParseRotatedName(r.name, &parts)) r.codec = parts.codec;
     }
     r.end_ns = Nanos(StampTime(p.stamp));
-    r.start_ns = prev_stamp != 0 ? prev_stamp : BirthNanos(dirfd, r.name);
+    // A compressed copy is born after its rotation: never later than the end.
+    r.start_ns = prev_stamp != 0 ? prev_stamp : std::min(BirthNanos(dirfd, r.name), r.end_ns);
     prev_stamp = r.end_ns;
     out->pieces.push_back(std::move(r));
   }
