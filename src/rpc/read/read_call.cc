@@ -202,14 +202,18 @@ void ReadCall::Deliver() {
     c.followers_live.fetch_add(1, std::memory_order_relaxed);
   }
   write_pending_ = true;
+  write_started_ = std::chrono::system_clock::now();
   writer_.Write(chunk_, &write_tag_);
-  alarm_pending_ = true;
-  alarm_.Set(ctx_->cq.get(), std::chrono::system_clock::now() + reads_->options().stall_timeout, &alarm_tag_);
+  // One alarm at a time (grpc::Alarm): a pending one re-arms itself for the
+  // write under way when it fires.
+  if (!alarm_pending_) {
+    alarm_pending_ = true;
+    alarm_.Set(ctx_->cq.get(), write_started_ + reads_->options().stall_timeout, &alarm_tag_);
+  }
 }
 
 void ReadCall::OnWrite(bool ok) {
   write_pending_ = false;
-  if (alarm_pending_) alarm_.Cancel();
   if (!ok || cut_off_) {
     Finish(cut_off_ ? Status::ResourceExhausted("reader fell behind; resume from the last position")
                     : Status(StatusCode::kCancelled, "the client went away"));
@@ -220,11 +224,17 @@ void ReadCall::OnWrite(bool ok) {
 
 void ReadCall::OnAlarm(bool ok) {
   alarm_pending_ = false;
-  if (ok && write_pending_) {
-    // The client took nothing for -read-stall-timeout: end it rather than buffer.
-    cut_off_ = true;
-    reads_->counters().readers_cut_off.fetch_add(1, std::memory_order_relaxed);
-    server_ctx_.TryCancel();
+  if (ok && write_pending_ && !cut_off_ && !finishing_) {
+    const auto due = write_started_ + reads_->options().stall_timeout;
+    if (std::chrono::system_clock::now() >= due) {
+      // The client took nothing for -read-stall-timeout: end it rather than buffer.
+      cut_off_ = true;
+      reads_->counters().readers_cut_off.fetch_add(1, std::memory_order_relaxed);
+      server_ctx_.TryCancel();
+    } else {
+      alarm_pending_ = true;
+      alarm_.Set(ctx_->cq.get(), due, &alarm_tag_);
+    }
   }
   MaybeDelete();
 }
@@ -251,7 +261,14 @@ void ReadCall::OnDone(bool /*ok*/) {
 }
 
 void ReadCall::MaybeDelete() {
-  if (!finished_ || !done_ || alarm_pending_ || write_pending_) return;
+  if (!finished_ || !done_ || write_pending_) return;
+  if (alarm_pending_) {
+    if (!alarm_cancelled_) {
+      alarm_cancelled_ = true;
+      alarm_.Cancel();  // its tag comes back at once, with ok == false
+    }
+    return;
+  }
   ReadCounters& c = reads_->counters();
   if (counted_) c.readers_live.fetch_sub(1, std::memory_order_relaxed);
   if (follower_counted_) c.followers_live.fetch_sub(1, std::memory_order_relaxed);

@@ -68,6 +68,8 @@ class ReadCall final : public ReadJob, public Deliverable {
   bool finished_ = false;
   bool done_ = false;
   bool cut_off_ = false;
+  bool alarm_cancelled_ = false;
+  std::chrono::system_clock::time_point write_started_;
   std::atomic<bool> cancelled_{false};
 
   // Reader thread until Deliver().
