@@ -3,6 +3,11 @@
 #include <grpcpp/client_context.h>
 #include <grpcpp/create_channel.h>
 
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -215,6 +220,50 @@ TEST(ReadTest, StalledFollowerIsCutOffWritersKeepTheirPaceAndResumeGetsExactlyTh
   }
   EXPECT_TRUE(again->Finish().ok());
   EXPECT_EQ(got, want);
+}
+
+TEST(ReadTest, CtlTailFollowPrintsNewLinesWithPrefixAndEndsCleanlyOnSigint) {
+  TempDir root;
+  auto scribe = ScribeProcess::Start(LOGSCRIBE_BINARY, {"-path", root.path(), "-size", "4KB"});
+  ASSERT_NE(scribe, nullptr);
+  WriteLines(scribe->target(), "t", "app", 0, 20);
+  const std::string out_path = root.path() + "/../ctl_follow_" + std::to_string(::getpid()) + ".out";
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  const std::string target = scribe->target();
+  std::vector<std::string> argv_s = {LOGSCRIBECTL_BINARY, "-target", target, "tail", "-f", "-n", "5", "-prefix", "t", "app"};
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  ASSERT_EQ(posix_spawn(&pid, LOGSCRIBECTL_BINARY, &actions, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  // The last 5 lines first, then what is written while it follows.
+  for (int i = 0; i < 200 && SplitLines(ReadFile(out_path)).size() < 5; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  WriteLines(scribe->target(), "t", "app", 20, 300, 10);
+  std::string want;
+  for (int i = 15; i < 300; ++i) want += "t/app " + Line(i) + "\n";
+  std::string got;
+  for (int i = 0; i < 200 && got != want; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    got = ReadFile(out_path);
+  }
+  ::kill(pid, SIGINT);
+  int status = 0;
+  for (int i = 0; i < 100 && ::waitpid(pid, &status, WNOHANG) == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (::waitpid(pid, &status, WNOHANG) == 0) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+    ADD_FAILURE() << "logscribectl tail -f did not end on SIGINT";
+  }
+  std::filesystem::remove(out_path);
+  EXPECT_EQ(got, want);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
 }
 
 TEST(ReadTest, TooManyReadersAreRefused) {

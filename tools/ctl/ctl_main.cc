@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <mutex>
 #include <thread>
 #include <string>
 #include <vector>
@@ -102,6 +103,32 @@ int CallFailed(const char* what, const grpc::Status& s) {
   return 1;
 }
 
+// The follow in progress, which SIGINT and SIGTERM cancel; without one they
+// end the process as usual.
+std::mutex g_follow_mu;
+grpc::ClientContext* g_follow_ctx = nullptr;  // guarded by g_follow_mu
+std::atomic<bool> g_interrupted{false};
+
+// Blocks SIGINT and SIGTERM in every thread (call before any exists) and
+// takes them on one thread of its own.
+void StartSignalThread() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::thread([set] {
+    for (;;) {
+      int sig = 0;
+      if (sigwait(&set, &sig) != 0) continue;
+      std::lock_guard<std::mutex> lock(g_follow_mu);
+      if (g_follow_ctx == nullptr) std::_Exit(128 + sig);
+      g_interrupted.store(true);
+      g_follow_ctx->TryCancel();
+    }
+  }).detach();
+}
+
 struct ReadArgs {
   bool follow;
   int64_t tail_lines;
@@ -151,24 +178,10 @@ int RunRead(const std::shared_ptr<grpc::Channel>& channel, const std::vector<std
     if (r.tail_lines == 0) return 0;
     q.set_tail_lines(static_cast<uint64_t>(r.tail_lines));
   }
-  // SIGINT (and SIGTERM) end a follow cleanly: a thread waits for them and
-  // cancels the call.
-  std::atomic<bool> interrupted{false};
-  std::thread waiter;
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGUSR1);
-  if (r.follow) {
-    waiter = std::thread([&] {
-      int sig = 0;
-      sigwait(&set, &sig);
-      if (sig != SIGUSR1) {
-        interrupted.store(true);
-        ctx.TryCancel();
-      }
-    });
+  // SIGINT (and SIGTERM) end a follow cleanly: the signal thread cancels it.
+  {
+    std::lock_guard<std::mutex> lock(g_follow_mu);
+    g_follow_ctx = r.follow ? &ctx : nullptr;
   }
   auto reader = stub->Read(&ctx, q);
   v1::ReadChunk chunk;
@@ -190,16 +203,17 @@ int RunRead(const std::shared_ptr<grpc::Channel>& channel, const std::vector<std
   }
   grpc::Status s = reader->Finish();
   std::fflush(stdout);
-  if (waiter.joinable()) {
-    pthread_kill(waiter.native_handle(), SIGUSR1);
-    waiter.join();
+  {
+    std::lock_guard<std::mutex> lock(g_follow_mu);
+    g_follow_ctx = nullptr;
   }
-  if (interrupted.load()) return 0;
+  if (g_interrupted.load()) return 0;
   if (!s.ok()) return CallFailed("Read", s);
   return 0;
 }
 
 int Run(int argc, char** argv) {
+  StartSignalThread();
   FlagSet flags("logscribectl");
   std::string target = "127.0.0.1:8000";
   std::chrono::nanoseconds timeout = std::chrono::seconds(5);
@@ -259,15 +273,6 @@ int Run(int argc, char** argv) {
     if (Status s = MakeClientSecurity(security, &made); !s.ok()) {
       std::fprintf(stderr, "logscribectl: %s\n", s.message().c_str());
       return 2;
-    }
-    if (follow) {
-      // Before any thread exists, so that only the follow's waiter gets them.
-      sigset_t blocked;
-      sigemptyset(&blocked);
-      sigaddset(&blocked, SIGINT);
-      sigaddset(&blocked, SIGTERM);
-      sigaddset(&blocked, SIGUSR1);
-      pthread_sigmask(SIG_BLOCK, &blocked, nullptr);
     }
     auto channel = grpc::CreateCustomChannel(target, made.credentials, made.args);
     return RunRead(channel, args, r, flags.WasSet("timeout") ? timeout : std::chrono::nanoseconds(0));
