@@ -183,6 +183,7 @@ int Run(int argc, char** argv) {
     sources.queue_limit_bytes = options.server.queue_bytes;
     sources.rpc = &server->counters();
     sources.allow_list = security.allow_list.get();
+    if (reads != nullptr) sources.reads = &reads->counters();
     if (Status s = StartScribeMetrics(sources, options.server.pprof_bind, options.server.pport, &draining, &metrics);
         !s.ok()) {
       if (registrar != nullptr) registrar->Stop();

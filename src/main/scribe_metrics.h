@@ -14,6 +14,7 @@
 #include "file_sink.h"
 #include "metrics_http_server.h"
 #include "peer_allow_list.h"
+#include "read_service.h"
 
 namespace logscribe {
 
@@ -25,6 +26,8 @@ struct ScribeMetricsSources {
   uint64_t queue_limit_bytes = 0;
   const RpcCounters* rpc = nullptr;
   const PeerAllowList* allow_list = nullptr;
+  // The read service's; null without one (-sink null).
+  const ReadCounters* reads = nullptr;
 };
 
 // The Prometheus text body (names under "logscribe_"; see README "Metrics").
