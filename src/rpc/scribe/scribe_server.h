@@ -9,8 +9,9 @@
 //     the deadline, then gRPC cancels them. The CQ threads keep running.
 //  2. Drain the sink: everything submitted is written (or failed) and its
 //     completions are delivered to the CQ threads, which finish the calls.
-//  3. Wait until no call (and no read) is left (bounded), stop the readers.
-//  3'. Wait until no call object is left (bounded).
+//  3. Wait (at most 5 s) until no read is left (the deadline cancelled
+//     followers; their jobs end within the reader threads' 1 s sweep) and stop
+//     the reader threads; then wait until no call object is left (bounded).
 //  4. Shut down each CQ, drain it until Next() returns false, join threads.
 // The caller then stops the sink (closing files).
 #pragma once
