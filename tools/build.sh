@@ -10,6 +10,7 @@ PACKAGES=(cmake g++ ninja-build pkg-config make
           protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev
           liburing-dev libconcurrentqueue-dev libssl-dev openssl
           libzstd-dev zlib1g-dev       # -compress zstd|gzip
+          libre2-dev                   # the read service's grep (RE2)
           libbenchmark-dev libgtest-dev libgmock-dev
           libcpp-httplib-dev dpkg-dev file
           clang-14 libclang-rt-14-dev  # libFuzzer, TSan: fuzz/run.sh, tests/reliability/tsan.sh

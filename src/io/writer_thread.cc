@@ -95,6 +95,7 @@ void WriterThread::Round(std::vector<FileChunk*>& chunks) {
   Execute();
   if (options_.sync) SyncTouched();
   CompleteTouched();
+  if (options_.appended != nullptr) options_.appended->Bump();
 }
 
 // Sorts the round's chunks into their files. At most max_open_files distinct

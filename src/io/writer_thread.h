@@ -29,6 +29,7 @@
 #include <concurrentqueue/blockingconcurrentqueue.h>
 
 #include "archive_thread.h"
+#include "append_notifier.h"
 #include "clock.h"
 #include "file_chunk.h"
 #include "file_writer.h"
@@ -60,6 +61,9 @@ struct WriterOptions {
   // Where the writer reads the time: file ages, rotated names' stamps, when
   // the idle check is due. Outlives the writer. Default: the real clock.
   Clock* clock = RealClock::Get();
+  // Bumped after each round's appends (followers of the read service wait
+  // on it). Outlives the writer. Default: null.
+  AppendNotifier* appended = nullptr;
 };
 
 // What a failed file operation was doing, for write errors by kind.

@@ -16,6 +16,7 @@
 #include "drain_progress.h"
 #include "file_sink.h"
 #include "log_root.h"
+#include "read_service.h"
 #include "scribe_metrics.h"
 #include "scribe_options.h"
 #include "stop_signals.h"
@@ -141,6 +142,16 @@ int Run(int argc, char** argv) {
   sink_options.archive.max_age = options.max_age;
   sink_options.archive.max_root_bytes = options.max_root_bytes;
   sink_options.archive.min_free_bytes = options.min_free_bytes;
+  ReadOptions read_options;
+  read_options.max_readers = options.max_readers;
+  read_options.buffer_bytes = options.read_buffer_bytes;
+  read_options.stall_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(options.read_stall_timeout);
+  // Reading needs files: none with -sink null.
+  std::unique_ptr<ReadService> reads;
+  if (root != nullptr) {
+    reads = std::make_unique<ReadService>(root.get(), read_options, security.credentials != nullptr);
+    sink_options.per_writer.appended = reads->appended();
+  }
   std::unique_ptr<FileSink> sink;
   if (Status s = FileSink::Create(root.get(), sink_options, &sink); !s.ok()) return Fail(s.message());
 
@@ -148,7 +159,7 @@ int Run(int argc, char** argv) {
   server_options.rights = security.rights;
   server_options.escape_newlines = options.escape_newlines;
   std::unique_ptr<ScribeServer> server;
-  if (Status s = ScribeServer::Start(server_options, sink.get(), &server); !s.ok()) {
+  if (Status s = ScribeServer::Start(server_options, sink.get(), &server, reads.get()); !s.ok()) {
     sink->Stop();
     return Fail(s.message());
   }
@@ -174,6 +185,7 @@ int Run(int argc, char** argv) {
     sources.rpc = &server->counters();
     sources.allow_list = security.allow_list.get();
     sources.rights = security.rights.get();
+    if (reads != nullptr) sources.reads = &reads->counters();
     if (Status s = StartScribeMetrics(sources, options.server.pprof_bind, options.server.pport, &draining, &metrics);
         !s.ok()) {
       if (registrar != nullptr) registrar->Stop();

@@ -104,6 +104,23 @@ std::string RenderScribeMetrics(const ScribeMetricsSources& src) {
   out.Gauge("logscribe_archive_pending_logs", "Logs rotated and waiting for compression or retention.",
         static_cast<double>(a.pending_logs.load(std::memory_order_relaxed)));
 
+  if (const ReadCounters* r = src.reads; r != nullptr) {
+    auto v = [](const auto& a) { return a.load(std::memory_order_relaxed); };
+    out.Counter("logscribe_read_lists_total", "LogReader.List calls.", v(r->lists));
+    out.Counter("logscribe_reads_ok_total", "LogReader.Read calls that ended OK.", v(r->reads_ok));
+    out.Counter("logscribe_reads_failed_total", "LogReader.Read calls that ended with another status.",
+                v(r->reads_failed));
+    out.Counter("logscribe_reads_refused_total", "LogReader.Read calls refused by -max-readers.",
+                v(r->reads_refused));
+    out.Counter("logscribe_readers_cut_off_total", "Reads ended because the client took nothing for -read-stall-timeout.",
+                v(r->readers_cut_off));
+    out.Counter("logscribe_read_bytes_total", "Bytes of lines sent to readers.", v(r->bytes_read));
+    out.Counter("logscribe_read_lines_total", "Lines sent to readers.", v(r->lines_read));
+    out.Gauge("logscribe_readers", "Reads under way now.", static_cast<double>(v(r->readers_live)));
+    out.Gauge("logscribe_followers", "Following reads that have sent lines, now.",
+              static_cast<double>(v(r->followers_live)));
+  }
+
   // The queue between the RPC threads and the writers.
   out.Gauge("logscribe_queue_bytes", "Bytes accepted and not yet written.",
         static_cast<double>(stats.queued_bytes));

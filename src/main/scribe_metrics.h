@@ -15,6 +15,7 @@
 #include "metrics_http_server.h"
 #include "peer_allow_list.h"
 #include "rights.h"
+#include "read_service.h"
 
 namespace logscribe {
 
@@ -27,6 +28,8 @@ struct ScribeMetricsSources {
   const RpcCounters* rpc = nullptr;
   const PeerAllowList* allow_list = nullptr;
   const Rights* rights = nullptr;  // may be null
+  // The read service's; null without one (-sink null).
+  const ReadCounters* reads = nullptr;
 };
 
 // The Prometheus text body (names under "logscribe_"; see docs/metrics.md).

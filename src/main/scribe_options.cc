@@ -115,6 +115,18 @@ int ParseScribeOptions(int argc, const char* const* argv, ScribeOptions* o) {
   flags.AddInt("max-files", &o->max_files,
                "log files the root may hold; at the limit new files are refused (RESOURCE_EXHAUSTED) and "
                "existing ones still written; counted at start-up; 0 no limit (default 0)");
+  flags.AddInt("max-readers", &o->max_readers,
+               "reads of logs (LogReader.Read, followers too) at once; the next is RESOURCE_EXHAUSTED (default 64)");
+  flags.AddCustom("read-buffer-bytes", [&](std::string_view v) -> std::string {
+        std::string error;
+        const auto bytes = ParseSize(v, &error);
+        if (bytes) o->read_buffer_bytes = *bytes;
+        return error;
+      },
+                  "memory one read may hold; a line longer than half of it cannot be read (default \"1MiB\")");
+  flags.AddCustom("read-stall-timeout", DurationInto(&o->read_stall_timeout),
+                  "a reader whose client takes nothing for this long is ended (the call is cancelled), to resume "
+                  "from its last position (default \"10s\")");
 
   flags.Group("Tuning");
   flags.AddCustom("ack", [&](std::string_view v) -> std::string {
@@ -172,6 +184,11 @@ int ParseScribeOptions(int argc, const char* const* argv, ScribeOptions* o) {
   if (o->path.empty()) return fail("-path must not be empty");
   if (o->rotate_every.count() != 0 && o->rotate_every < std::chrono::milliseconds(100)) {
     return fail("-rotate-every must be 0 (never) or at least 100ms");
+  if (o->max_readers < 1) return fail("-max-readers must be at least 1");
+  if (o->read_buffer_bytes < (64 << 10) || o->read_buffer_bytes > (1ull << 30)) {
+    return fail("-read-buffer-bytes must be between 64KiB and 1GiB");
+  }
+  if (o->read_stall_timeout < std::chrono::milliseconds(100)) return fail("-read-stall-timeout must be at least 100ms");
   }
   if (o->max_backups < 0 || o->max_backups > 1000000) return fail("-max-backups must be between 0 and 1000000");
   if (flags.WasSet("compress-level")) {

@@ -54,6 +54,13 @@ struct ScribeOptions {
   // Log files the root may hold before no new one is created (existing ones
   // are still written); 0: no limit. Counted at start-up. Default: 0 (-max-files).
   uint64_t max_files = 0;
+  // Reads (LogReader.Read) at once; the next is RESOURCE_EXHAUSTED. Default: 64 (-max-readers).
+  int max_readers = 64;
+  // Memory one read may hold. Default: 1 MiB (-read-buffer-bytes).
+  uint64_t read_buffer_bytes = 1 << 20;
+  // A chunk a reader's client leaves untaken this long ends the read.
+  // Default: 10s (-read-stall-timeout).
+  std::chrono::nanoseconds read_stall_timeout = std::chrono::seconds(10);
   // When a request counts as done. Default: written (-ack received|written|fsync).
   AckMode ack = AckMode::kWritten;
   // File writer. Default: auto (-writer auto|uring|writev).

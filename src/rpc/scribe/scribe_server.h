@@ -9,7 +9,9 @@
 //     the deadline, then gRPC cancels them. The CQ threads keep running.
 //  2. Drain the sink: everything submitted is written (or failed) and its
 //     completions are delivered to the CQ threads, which finish the calls.
-//  3. Wait until no call object is left (bounded).
+//  3. Wait (at most 5 s) until no read is left (the deadline cancelled
+//     followers; their jobs end within the reader threads' 1 s sweep) and stop
+//     the reader threads; then wait until no call object is left (bounded).
 //  4. Shut down each CQ, drain it until Next() returns false, join threads.
 // The caller then stops the sink (closing files).
 #pragma once
@@ -26,6 +28,7 @@
 #include "call.h"
 #include "cq_context.h"
 #include "ping_call.h"
+#include "read_service.h"
 #include "server_steps.h"
 #include "sink.h"
 
@@ -35,8 +38,9 @@ class ScribeServer {
  public:
   // Binds and starts serving. Fails with one sentence when the address cannot
   // be bound (for example, the port is in use: SO_REUSEPORT is off).
+  // `reads` (may be null: no read service) outlives the server.
   static Status Start(const ServeOptions& options, Sink* sink,
-                      std::unique_ptr<ScribeServer>* out);
+                      std::unique_ptr<ScribeServer>* out, ReadService* reads = nullptr);
   ~ScribeServer();
 
   int port() const { return port_; }
@@ -55,6 +59,7 @@ class ScribeServer {
   ServerShared shared_;
   LogScribeServices log_services_;
   PingService pings_;
+  ReadService* reads_ = nullptr;
   std::unique_ptr<grpc::Server> server_;
   std::vector<std::unique_ptr<CqContext>> contexts_;
   std::vector<std::thread> threads_;
